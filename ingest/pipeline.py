@@ -1,0 +1,393 @@
+"""The ingestion pipeline: parse -> de-identify -> chunk -> dedupe -> embed -> store.
+
+It calls one stage module after another and records each outcome in the ledger. Personal data
+is removed from every block (and the title) before chunking, so nothing that is stored,
+embedded, logged or deduplicated ever saw it. A failing file is recorded and the batch goes
+on; the index keeps the previous version of that document untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from ingest.chunk import ChunkConfig, Chunker, Piece
+from ingest.dedupe import Deduplicator
+from ingest.deidentify import DeidentifyConfig, Deidentifier
+from ingest.errors import FileTooLargeError, IngestError
+from ingest.ledger import Ledger
+from ingest.parse import SUPPORTED_SUFFIXES, detect_format, parse_bytes
+from ingest.parse.document import Block, ParsedDocument
+from kb_service.embedder import Embedder, make_embedder
+from kb_service.errors import DocumentNotFoundError
+from kb_service.settings import Settings
+from kb_service.store import Eq, VectorStore, make_store
+from kb_service.store.lancedb_store import text_hash
+from kb_service.types import (
+    Chunk,
+    DocumentInfo,
+    DocumentStatus,
+    StoredChunk,
+    chunk_id_for,
+    document_id_for,
+    sha256_bytes,
+)
+
+log = logging.getLogger(__name__)
+
+STAGES = ("parse", "deidentify", "chunk", "dedupe", "embed", "store")
+
+
+class ProgressListener(Protocol):
+    def document_started(self, source: str, index: int, total: int) -> None: ...
+
+    def stage(self, source: str, stage: str, done: int, total: int) -> None: ...
+
+    def document_finished(self, outcome: IngestOutcome) -> None: ...
+
+
+class _Silent:
+    def document_started(self, source: str, index: int, total: int) -> None:
+        pass
+
+    def stage(self, source: str, stage: str, done: int, total: int) -> None:
+        pass
+
+    def document_finished(self, outcome: IngestOutcome) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    source: str
+    path: str
+    status: Literal["ingested", "unchanged", "failed"]
+    document_id: str
+    version: str = ""
+    pages: int = 0
+    chunks: int = 0
+    duplicates: int = 0
+    redactions: dict[str, int] = field(default_factory=dict)
+    needs_ocr_pages: list[int] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BatchReport:
+    outcomes: list[IngestOutcome]
+    seconds: float
+
+    def of(self, status: str) -> list[IngestOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    def to_dict(self) -> dict[str, object]:
+        done = [o for o in self.outcomes if o.status != "failed"]
+        redactions: Counter[str] = Counter()
+        for outcome in self.of("ingested"):
+            redactions.update(outcome.redactions)
+        return {
+            "ingested": len(self.of("ingested")),
+            "unchanged": len(self.of("unchanged")),
+            "failed": [{"path": o.path, "reason": o.error} for o in self.of("failed")],
+            "documents": len(done),
+            "pages": sum(o.pages for o in self.of("ingested")),
+            "chunks": sum(o.chunks for o in self.of("ingested")),
+            "duplicates": sum(o.duplicates for o in self.of("ingested")),
+            "redactions": dict(sorted(redactions.items())),
+            "needs_ocr": [{"path": o.path, "pages": o.needs_ocr_pages} for o in done if o.needs_ocr_pages],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, folders walked recursively for supported files (hidden ones skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class Pipeline:
+    """Owns the stage objects for one process. Thread-safe: documents are processed one at a
+    time, because the de-duplication index is shared."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        deidentifier: Deidentifier | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.deidentifier = deidentifier or Deidentifier(DeidentifyConfig.from_settings(settings))
+        self._store = store
+        self._ledger = ledger
+        self._chunker: Chunker | None = None
+        self._dedupe: Deduplicator | None = None
+        self._lock = threading.RLock()
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def warm_up(self) -> None:
+        self.embedder.warm_up()
+        self.deidentifier.warm_up()
+        _ = self.store, self.ledger, self.chunker
+        self._refresh_dedupe()
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.settings.ledger_path)
+        return self._ledger
+
+    @property
+    def store(self) -> VectorStore:
+        if self._store is None:
+            self._store = make_store(self.settings, self.embedder.dim)
+        return self._store
+
+    @property
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            config = ChunkConfig(
+                chunk_tokens=self.settings.chunk_tokens,
+                chunk_overlap=self.settings.chunk_overlap,
+                max_model_tokens=self.embedder.max_tokens,
+            )
+            self._chunker = Chunker(self.embedder.tokenizer, config)
+        return self._chunker
+
+    def _refresh_dedupe(self) -> Deduplicator:
+        if self._dedupe is None:
+            self._dedupe = Deduplicator(self.settings.dedupe_threshold, self.settings.dedupe_num_perm)
+        self._dedupe.load(self.ledger.signatures())
+        return self._dedupe
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    # --- batch ---------------------------------------------------------------------------
+    def ingest_paths(self, paths: Sequence[Path], listener: ProgressListener | None = None) -> BatchReport:
+        listener = listener or _Silent()
+        files = expand_paths(paths)
+        started = time.perf_counter()
+        outcomes = []
+        with self._lock:
+            self._refresh_dedupe()
+            for index, path in enumerate(files):
+                listener.document_started(path.name, index, len(files))
+                outcome = self.ingest_file(path, listener=listener)
+                listener.document_finished(outcome)
+                outcomes.append(outcome)
+            if any(o.status == "ingested" for o in outcomes):
+                self.store.optimize()
+        return BatchReport(outcomes, time.perf_counter() - started)
+
+    def ingest_file(self, path: Path, *, source: str | None = None, listener: ProgressListener | None = None) -> IngestOutcome:
+        source = source or path.name
+        try:
+            size = path.stat().st_size
+            limit = int(self.settings.max_file_mb * 1024 * 1024)
+            if size > limit:
+                raise FileTooLargeError(
+                    f"{source} is {size / 1048576:.1f} MB; the limit is {self.settings.max_file_mb:g} MB (KB_MAX_FILE_MB)"
+                )
+            data = path.read_bytes()
+        except IngestError as exc:
+            return self._record_failure(source, str(path), "", size_bytes=0, error=str(exc))
+        except OSError as exc:
+            return self._record_failure(source, str(path), "", size_bytes=0, error=f"{source}: cannot read file ({exc.strerror})")
+        return self.ingest_bytes(data, source, path=str(path), listener=listener)
+
+    # --- one document --------------------------------------------------------------------
+    def ingest_bytes(
+        self, data: bytes, source: str, *, path: str | None = None, listener: ProgressListener | None = None
+    ) -> IngestOutcome:
+        listener = listener or _Silent()
+        path = path or source
+        document_id = document_id_for(source)
+        version = sha256_bytes(data)
+        with self._lock:
+            if len(data) > self.settings.max_file_mb * 1024 * 1024:
+                return self._record_failure(
+                    source, path, version, size_bytes=len(data),
+                    error=f"{source} is {len(data) / 1048576:.1f} MB; the limit is {self.settings.max_file_mb:g} MB (KB_MAX_FILE_MB)",
+                )
+            known = self.ledger.get(document_id)
+            if known and known.status == DocumentStatus.INDEXED and known.version == version:
+                if known.chunks == 0 or self.store.count(Eq("document_id", document_id)) == known.chunks:
+                    return IngestOutcome(source, path, "unchanged", document_id, version, known.pages, known.chunks)
+            try:
+                fmt = detect_format(source)
+            except IngestError as exc:
+                return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc))
+            self.ledger.start(document_id=document_id, source=source, version=version, fmt=fmt, size_bytes=len(data))
+            try:
+                return self._process(data, source, path, document_id, version, fmt, listener)
+            except IngestError as exc:
+                self._dedupe_or_none(lambda d: d.rollback(document_id))
+                return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc), fmt=fmt)
+            except Exception as exc:  # a bug or an environment fault: record it, keep the batch going
+                self._dedupe_or_none(lambda d: d.rollback(document_id))
+                log.exception("internal error while ingesting %s", source)
+                return self._record_failure(
+                    source, path, version, size_bytes=len(data), fmt=fmt,
+                    error=f"{source}: internal error ({type(exc).__name__}); see the service log",
+                )
+
+    def _process(
+        self, data: bytes, source: str, path: str, document_id: str, version: str, fmt: str, listener: ProgressListener
+    ) -> IngestOutcome:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+
+        listener.stage(source, "parse", 0, 1)
+        parsed = parse_bytes(data, source, max_pages=self.settings.max_pages)
+        timings["parse"] = time.perf_counter() - started
+        listener.stage(source, "parse", 1, 1)
+
+        mark = time.perf_counter()
+        title, blocks, redactions = self._deidentify(parsed, source, listener)
+        timings["deidentify"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        pieces = self.chunker.chunk(title, blocks)
+        timings["chunk"] = time.perf_counter() - mark
+        listener.stage(source, "chunk", 1, 1)
+
+        mark = time.perf_counter()
+        dedupe = self._refresh_dedupe() if self._dedupe is None else self._dedupe
+        kept: list[Chunk] = []
+        signatures: list[tuple[str, bytes]] = []
+        skipped: list[tuple[int, str, float]] = []
+        for ordinal, piece in enumerate(pieces):
+            chunk = self._make_chunk(piece, ordinal, source, document_id, version, title)
+            minhash = dedupe.signature(chunk.text)
+            duplicate = dedupe.check(chunk.chunk_id, document_id, minhash)
+            if duplicate is None:
+                kept.append(chunk)
+                signatures.append((chunk.chunk_id, dedupe.to_bytes(minhash)))
+            else:
+                skipped.append((ordinal, duplicate.chunk_id, round(duplicate.similarity, 4)))
+        timings["dedupe"] = time.perf_counter() - mark
+        listener.stage(source, "dedupe", 1, 1)
+
+        mark = time.perf_counter()
+        vectors = self._embed(kept, document_id, source, listener)
+        timings["embed"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        listener.stage(source, "store", 0, 1)
+        stored = [StoredChunk(chunk, vector) for chunk, vector in zip(kept, vectors, strict=True)]
+        self.store.replace_document(document_id, stored)
+        self.ledger.finish(
+            document_id=document_id, source=source, title=title, version=version, fmt=fmt,
+            pages=parsed.pages, chunks=len(kept), duplicate_chunks=len(skipped),
+            redactions=redactions, needs_ocr_pages=parsed.needs_ocr_pages, size_bytes=len(data),
+            signatures=signatures, skipped=skipped,
+        )
+        dedupe.commit(document_id)
+        timings["store"] = time.perf_counter() - mark
+        listener.stage(source, "store", 1, 1)
+
+        log.info(
+            "ingested %s: %d pages, %d chunks, %d duplicates, %d redactions",
+            source, parsed.pages, len(kept), len(skipped), sum(redactions.values()),
+        )
+        return IngestOutcome(
+            source, path, "ingested", document_id, version, parsed.pages, len(kept), len(skipped),
+            redactions, parsed.needs_ocr_pages, None, time.perf_counter() - started, timings,
+        )
+
+    def _deidentify(
+        self, parsed: ParsedDocument, source: str, listener: ProgressListener
+    ) -> tuple[str, list[Block], dict[str, int]]:
+        session = self.deidentifier.session()
+        texts = [parsed.title] + [block.text for block in parsed.blocks]
+        listener.stage(source, "deidentify", 0, len(texts))
+        redacted = session.redact_many(texts)
+        listener.stage(source, "deidentify", len(texts), len(texts))
+        blocks = [
+            Block(result.text, block.page, block.kind, block.level)
+            for block, result in zip(parsed.blocks, redacted[1:], strict=True)
+        ]
+        return redacted[0].text, blocks, dict(session.counts)
+
+    @staticmethod
+    def _make_chunk(piece: Piece, ordinal: int, source: str, document_id: str, version: str, title: str) -> Chunk:
+        return Chunk(
+            chunk_id=chunk_id_for(version, ordinal),
+            document_id=document_id,
+            source=source,
+            title=title,
+            version=version,
+            ordinal=ordinal,
+            text=piece.text,
+            section_path=piece.section_path,
+            page_start=piece.page_start,
+            page_end=piece.page_end,
+            token_count=piece.token_count,
+        )
+
+    def _embed(self, chunks: list[Chunk], document_id: str, source: str, listener: ProgressListener) -> list[list[float]]:
+        """Vectors for the chunks, reusing those of unchanged text in the stored version."""
+        texts = [chunk.embedding_text() for chunk in chunks]
+        known = self.store.vectors_by_hash(document_id) if chunks else {}
+        vectors: list[list[float] | None] = [known.get(text_hash(text)) for text in texts]
+        todo = [i for i, vector in enumerate(vectors) if vector is None]
+        batch = self.settings.embedding_batch_size
+        listener.stage(source, "embed", 0, len(todo))
+        for start in range(0, len(todo), batch):
+            indices = todo[start : start + batch]
+            for i, vector in zip(indices, self.embedder.embed([texts[i] for i in indices]), strict=True):
+                vectors[i] = vector
+            listener.stage(source, "embed", min(start + batch, len(todo)), len(todo))
+        return [vector for vector in vectors if vector is not None]
+
+    def _record_failure(
+        self, source: str, path: str, version: str, *, size_bytes: int, error: str, fmt: str = ""
+    ) -> IngestOutcome:
+        document_id = document_id_for(source)
+        self.ledger.fail(document_id=document_id, source=source, version=version, fmt=fmt, size_bytes=size_bytes, error=error)
+        log.warning("failed to ingest %s: %s", source, error)
+        return IngestOutcome(source, path, "failed", document_id, version, error=error)
+
+    def _dedupe_or_none(self, action) -> None:  # type: ignore[no-untyped-def]
+        if self._dedupe is not None:
+            action(self._dedupe)
+
+    # --- documents -----------------------------------------------------------------------
+    def delete(self, id_or_source: str) -> DocumentInfo:
+        with self._lock:
+            info = self.ledger.find(id_or_source)
+            if info is None or info.status == DocumentStatus.DELETED:
+                raise DocumentNotFoundError(f"no document {id_or_source!r}")
+            self.store.delete(Eq("document_id", info.document_id))
+            self.ledger.mark_deleted(info.document_id)
+            if self._dedupe is not None:
+                self._dedupe.remove_document(info.document_id)
+            log.info("deleted document %s", info.document_id)
+            return info

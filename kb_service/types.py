@@ -1,0 +1,137 @@
+"""Domain types shared by ingest, training and api."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SearchMode = Literal["vector", "keyword", "hybrid"]
+
+# Namespace for deterministic chunk ids: uuid5(namespace, f"{version}:{ordinal}").
+CHUNK_NAMESPACE = uuid.UUID("6f1c1b8e-5a55-4c1e-9a41-7d1f0c2f9a10")
+
+
+def document_id_for(source: str) -> str:
+    """A document is keyed by its source name; its id is a short stable hash of that name."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def chunk_id_for(version: str, ordinal: int) -> str:
+    """Deterministic chunk id, so a crash and a retry never duplicate a chunk."""
+    return str(uuid.uuid5(CHUNK_NAMESPACE, f"{version}:{ordinal}"))
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class DocumentStatus(StrEnum):
+    PROCESSING = "processing"
+    INDEXED = "indexed"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One de-identified piece of a document, ready to embed and store."""
+
+    chunk_id: str
+    document_id: str
+    source: str
+    title: str
+    version: str
+    ordinal: int
+    text: str
+    section_path: tuple[str, ...]
+    page_start: int
+    page_end: int
+    token_count: int
+    redactions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the heading context, then the text."""
+        heading = " > ".join(part for part in (self.title, *self.section_path) if part)
+        return f"{heading}\n\n{self.text}" if heading else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk with its vector, as the store holds it."""
+
+    chunk: Chunk
+    vector: list[float]
+
+
+class Passage(BaseModel):
+    """A search hit."""
+
+    chunk_id: str
+    document_id: str
+    source: str
+    title: str
+    section: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    ordinal: int
+    text: str
+    score: float = Field(description="Ranking score of the mode used (RRF for hybrid).")
+    vector_score: float | None = Field(None, description="Cosine similarity, when vector search ran.")
+    keyword_score: float | None = Field(None, description="BM25 score, when keyword search ran.")
+
+
+class DocumentInfo(BaseModel):
+    """A document as the ledger knows it."""
+
+    document_id: str
+    source: str
+    title: str
+    version: str
+    status: DocumentStatus
+    format: str
+    pages: int
+    chunks: int
+    duplicate_chunks: int = 0
+    redactions: dict[str, int] = Field(default_factory=dict)
+    needs_ocr_pages: list[int] = Field(default_factory=list)
+    error: str | None = None
+    size_bytes: int = 0
+    created_at: str
+    updated_at: str
+
+
+class Citation(BaseModel):
+    document: str
+    title: str
+    page: int | None
+    section: str
+    chunk_id: str
+    quote: str
+    score: float
+
+
+class Answer(BaseModel):
+    answer: str
+    grounded: bool
+    confidence: float
+    citations: list[Citation] = Field(default_factory=list)
+    suppressed_reason: str | None = None
+    model: str | None = None
+    adapter: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class TrainingPair(BaseModel):
+    messages: list[dict[str, str]]
+    source_chunks: list[str]
+    kind: Literal["qa", "refusal"]
