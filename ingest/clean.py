@@ -46,20 +46,24 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     line (digits ignored) sits at a page edge on at least half of the pages, or when it is a
     bare page number. Lines in the middle of a page are never touched.
     """
-    edge_counts: Counter[str] = Counter()
-    for lines in pages:
+    def edges(lines: list[str]) -> tuple[list[int], list[int]]:
         content = [i for i, line in enumerate(lines) if line.strip()]
-        edges = set(content[:_EDGE_LINES] + content[-_EDGE_LINES:])
-        edge_counts.update({_furniture_key(lines[i]) for i in edges})
+        return content[:_EDGE_LINES], content[-_EDGE_LINES:]
+
+    top_counts: Counter[str] = Counter()
+    bottom_counts: Counter[str] = Counter()
+    for lines in pages:
+        top, bottom = edges(lines)
+        top_counts.update({_furniture_key(lines[i]) for i in top})
+        bottom_counts.update({_furniture_key(lines[i]) for i in bottom})
     threshold = max(2, (len(pages) + 1) // 2)
-    repeated = {key for key, count in edge_counts.items() if count >= threshold}
+    repeated_top = {key for key, count in top_counts.items() if count >= threshold}
+    repeated_bottom = {key for key, count in bottom_counts.items() if count >= threshold}
 
     cleaned = []
     for lines in pages:
-        content = [i for i, line in enumerate(lines) if line.strip()]
-        edges = set(content[:_EDGE_LINES] + content[-_EDGE_LINES:])
-        drop = {
-            i for i in edges if is_page_number(lines[i]) or _furniture_key(lines[i]) in repeated
-        }
+        top, bottom = edges(lines)
+        drop = {i for i in top if _furniture_key(lines[i]) in repeated_top or is_page_number(lines[i])}
+        drop |= {i for i in bottom if _furniture_key(lines[i]) in repeated_bottom or is_page_number(lines[i])}
         cleaned.append([line for i, line in enumerate(lines) if i not in drop])
     return cleaned
