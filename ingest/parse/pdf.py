@@ -17,6 +17,7 @@ from typing import Any
 from ingest.clean import clean_text, join_hyphenated, remove_page_furniture
 from ingest.errors import CorruptFileError, EncryptedFileError, EmptyDocumentError, FileTooLargeError
 from ingest.parse.document import Block, ParsedDocument
+from ingest.parse.textutil import normalise_whitespace
 from ingest.parse.headings import heading_level_from_numbering, looks_like_heading, split_article
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 _TABLE_GAP = re.compile(r"\S(?: {3,})\S")
 _CELL_SPLIT = re.compile(r" {3,}")
 _MAX_HEADING_CHARS = 120
+_BROKEN_WORD = re.compile(r"[a-z]-$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,25 @@ def _layout_lines(page: Any) -> list[str]:
     return [line.rstrip() for line in clean_text(text or "").splitlines()]
 
 
+def _display_width(line: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+
+
+def _unwrap(lines: list[str]) -> str:
+    """Join wrapped lines into flowing text but keep deliberate line breaks: a line much
+    shorter than the paragraph's longest one ended on purpose (an address, a list, a
+    "Name: …" field), and joining it would glue unrelated words together."""
+    widest = max(_display_width(line) for line in lines)
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        groups[-1].append(line)
+        if _display_width(line) < widest * 0.6 and not _BROKEN_WORD.search(line):
+            groups.append([])
+    return "\n".join(
+        normalise_whitespace(join_hyphenated("\n".join(group))) for group in groups if group
+    )
+
+
 def _table_row(line: str) -> str | None:
     stripped = line.strip()
     if len(_TABLE_GAP.findall(stripped)) < 1 or len(_CELL_SPLIT.split(stripped)) < 3:
@@ -161,8 +182,7 @@ def _blocks_for_page(
 
     def flush() -> None:
         if paragraph:
-            text = join_hyphenated("\n".join(paragraph))
-            blocks.append(Block(" ".join(text.split()), page_no, "paragraph"))
+            blocks.append(Block(_unwrap(paragraph), page_no, "paragraph"))
             paragraph.clear()
         if table:
             blocks.append(Block("\n".join(table), page_no, "table"))
