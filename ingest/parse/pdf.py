@@ -41,7 +41,7 @@ def _norm(text: str) -> str:
 
 def _open(data: bytes, source: str) -> Any:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if not data:
         raise EmptyDocumentError(f"{source} is empty (0 bytes)")
@@ -61,7 +61,7 @@ def _open(data: bytes, source: str) -> Any:
         _ = len(reader.pages)
     except (EncryptedFileError, EmptyDocumentError):
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         raise CorruptFileError(f"{source} is damaged and cannot be read ({type(exc).__name__}: {exc})") from exc
     return reader
 
