@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kb_service.errors import ConfigurationError
+from ingest.given_names import GIVEN_NAMES
 from kb_service.models import spacy_model_path
 
 if TYPE_CHECKING:
@@ -390,10 +391,14 @@ def _ner_only_engine_class(need_ner: bool) -> type:
                 default = self.ner_model_configuration.default_score
                 for ent in doc.ents:
                     if ent.label_ == "PERSON":
+                        if not _plausible_name(ent):
+                            continue
                         entities.append(ent)
                         scores.append(default)
                         continue
                     name = _name_like_prefix(ent) if ent.label_ in _NAME_PRONE_LABELS else None
+                    if name is not None and ent.label_ == "ORG" and name[0].lower_ not in GIVEN_NAMES:
+                        name = None
                     if name is not None:
                         entities.append(name)
                         scores.append(_RELABELLED_NAME_SCORE)
@@ -422,7 +427,18 @@ def _ner_only_engine_class(need_ner: bool) -> type:
 # en_core_web_sm often calls an unfamiliar personal name ORG or GPE ("Amara Lopez" -> ORG).
 # Such a span that is just 2-3 title-case words, none of them an organisation or place
 # word, is taken as a PERSON with a lower score.
-_NAME_PRONE_LABELS = {"ORG", "GPE", "NORP", "FAC", "LOC"}
+# An ORG span is relabelled only when it starts with a common given name: relabelling every
+# ORG turned product and company names ("Google Workspace", "Northwind Analytics") into people.
+_NAME_PRONE_LABELS = {"GPE", "NORP", "FAC", "LOC", "ORG"}
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _plausible_name(ent: Any) -> bool:
+    """spaCy's small model tags things like "AES-256", "eu-west-1" or "Dell Latitude 7" as
+    PERSON; a personal name has no digits and at least one capitalised word."""
+    if _HAS_DIGIT.search(ent.text):
+        return False
+    return any(tok.text[:1].isupper() and tok.text.isalpha() for tok in ent)
 _RELABELLED_NAME_SCORE = 0.5
 _NOT_NAME_WORDS = frozenset(
     """inc ltd llc plc corp corporation company co group holdings bank university college
