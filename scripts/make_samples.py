@@ -3,8 +3,8 @@
     python scripts/make_samples.py [--out samples]
 
 Every fact (numbers, days, amounts, system names) is fixed here, so the question-answering
-examples in samples/README.md stay true. The personal data in the files is invented and is
-there to show de-identification; samples/README.md lists it per file. Output is
+examples in docs/sample-documents.md stay true. The personal data in the files is invented and is
+there to show de-identification; docs/sample-documents.md lists it per file. Output is
 deterministic: running the script twice gives the same bytes.
 """
 
@@ -25,7 +25,7 @@ HEADER = "Northwind Analytics — Internal"
 DOMAIN = "northwind-analytics.com"
 
 # --------------------------------------------------------------------------------------
-# Planted personal data (invented). Listed in samples/README.md.
+# Planted personal data (invented). Listed in docs/sample-documents.md.
 # --------------------------------------------------------------------------------------
 HR_CONTACT = "Margaret Ellison"
 HR_EMAIL = "margaret.ellison@northwind-analytics.com"
