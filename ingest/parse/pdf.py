@@ -180,18 +180,18 @@ def _blocks_for_page(
     paragraph: list[str] = []
     table: list[str] = []
 
-    def flush() -> None:
+    def flush(keep_table: bool = False) -> None:
         if paragraph:
             blocks.append(Block(_unwrap(paragraph), page_no, "paragraph"))
             paragraph.clear()
-        if table:
+        if table and not keep_table:
             blocks.append(Block("\n".join(table), page_no, "table"))
             table.clear()
 
     for raw in lines:
         line = raw.strip()
         if not line:
-            flush()
+            flush(keep_table=True)  # layout mode puts blank lines between table rows
             continue
         key = _norm(line)
         level = outline_titles.get(key) if outline_titles else headings.get(key)
@@ -209,6 +209,9 @@ def _blocks_for_page(
             if paragraph:
                 flush()
             table.append(row)
+            continue
+        if table and raw.startswith(" " * 8):
+            table[-1] += " " + " ".join(line.split())  # a wrapped cell continues the row
             continue
         if table:
             flush()
