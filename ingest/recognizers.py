@@ -414,6 +414,16 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
             0.5,
         ),
         Pattern(
+            # Role labels only with a colon: "Deputy: Isabel Nguyen", not "Officer Training".
+            "en_name_after_role_colon",
+            r"(?<![A-Za-z])(?:Deputy|Manager|Supervisor|Director|Coordinator|Administrator|"
+            r"Representative|Assistant|Lead|Officer|Head|Escalation contact|Point of contact|"
+            r"Policy owner|Data protection officer)\s*:\s+\K"
+            + _EN_NAME
+            + rf"(?:\s+[A-Z]\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.5,
+        ),
+        Pattern(
             "en_name_after_zh_label",
             r"(?:姓名|联系人|负责人|收件人|申请人|客户|员工|经理|致)[：:]?\s*\K"
             + _EN_NAME
