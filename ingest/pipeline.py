@@ -209,12 +209,7 @@ class Pipeline:
     def ingest_file(self, path: Path, *, source: str | None = None, listener: ProgressListener | None = None) -> IngestOutcome:
         source = source or path.name
         try:
-            size = path.stat().st_size
-            limit = int(self.settings.max_file_mb * 1024 * 1024)
-            if size > limit:
-                raise FileTooLargeError(
-                    f"{source} is {size / 1048576:.1f} MB; the limit is {self.settings.max_file_mb:g} MB (KB_MAX_FILE_MB)"
-                )
+            self._check_size(source, path.stat().st_size)  # before reading a huge file
             data = path.read_bytes()
         except IngestError as exc:
             return self._record_failure(source, str(path), "", size_bytes=0, error=str(exc))
@@ -231,11 +226,10 @@ class Pipeline:
         document_id = document_id_for(source)
         version = sha256_bytes(data)
         with self._lock:
-            if len(data) > self.settings.max_file_mb * 1024 * 1024:
-                return self._record_failure(
-                    source, path, version, size_bytes=len(data),
-                    error=f"{source} is {len(data) / 1048576:.1f} MB; the limit is {self.settings.max_file_mb:g} MB (KB_MAX_FILE_MB)",
-                )
+            try:
+                self._check_size(source, len(data))  # uploads arrive here without ingest_file
+            except IngestError as exc:
+                return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc))
             known = self.ledger.get(document_id)
             if known and known.status == DocumentStatus.INDEXED and known.version == version:
                 if known.chunks == 0 or self.store.count(Eq("document_id", document_id)) == known.chunks:
@@ -248,10 +242,10 @@ class Pipeline:
             try:
                 return self._process(data, source, path, document_id, version, fmt, listener)
             except IngestError as exc:
-                self._dedupe_or_none(lambda d: d.rollback(document_id))
+                self._rollback_dedupe(document_id)
                 return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc), fmt=fmt)
             except Exception as exc:  # a bug or an environment fault: record it, keep the batch going
-                self._dedupe_or_none(lambda d: d.rollback(document_id))
+                self._rollback_dedupe(document_id)
                 log.exception("internal error while ingesting %s", source)
                 return self._record_failure(
                     source, path, version, size_bytes=len(data), fmt=fmt,
@@ -375,9 +369,15 @@ class Pipeline:
         log.warning("failed to ingest %s: %s", source, error)
         return IngestOutcome(source, path, "failed", document_id, version, error=error)
 
-    def _dedupe_or_none(self, action) -> None:  # type: ignore[no-untyped-def]
+    def _rollback_dedupe(self, document_id: str) -> None:
         if self._dedupe is not None:
-            action(self._dedupe)
+            self._dedupe.rollback(document_id)
+
+    def _check_size(self, source: str, size: int) -> None:
+        if size > self.settings.max_file_mb * 1024 * 1024:
+            raise FileTooLargeError(
+                f"{source} is {size / 1048576:.1f} MB; the limit is {self.settings.max_file_mb:g} MB (KB_MAX_FILE_MB)"
+            )
 
     # --- documents -----------------------------------------------------------------------
     def delete(self, id_or_source: str) -> DocumentInfo:
