@@ -120,6 +120,9 @@ class LanceDBStore:
         self._ann_min_rows = ann_index_min_rows
         self._lock = threading.Lock()
         self._table: Any = None
+        # Whether the ANN index exists, read at open and after optimize(): listing indexes is
+        # I/O that does not belong on every search.
+        self._has_ann = False
 
     # --- lifecycle ---------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -147,6 +150,7 @@ class LanceDBStore:
             else:
                 table = db.create_table(self._table_name, schema=_schema(self._dim), exist_ok=True)
             self._ensure_fts(table)
+            self._has_ann = "vector_idx" in self._index_names(table)
             self._table = table
             return table
 
@@ -277,7 +281,7 @@ class LanceDBStore:
         if where is not None:
             # Filtered ANN loses recall on selective filters: pre-filter and search exactly.
             query = query.where(to_sql(where), prefilter=True).bypass_vector_index()
-        elif "vector_idx" in self._index_names(table):
+        elif self._has_ann:
             query = query.nprobes(20).refine_factor(10)
         rows = query.select([*_RESULT_COLUMNS, "_distance"]).limit(k).to_list()
         results = []
@@ -302,7 +306,8 @@ class LanceDBStore:
         table = self._open()
         table.optimize()
         rows = table.count_rows()
-        if rows >= self._ann_min_rows and "vector_idx" not in self._index_names(table):
+        self._has_ann = "vector_idx" in self._index_names(table)
+        if rows >= self._ann_min_rows and not self._has_ann:
             log.info("building the ANN index over %d chunks", rows)
             table.create_index(
                 metric="cosine",
@@ -312,3 +317,4 @@ class LanceDBStore:
                 num_sub_vectors=max(1, self._dim // 8),
                 name="vector_idx",
             )
+            self._has_ann = True
