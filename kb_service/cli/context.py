@@ -36,13 +36,18 @@ class AppContext:
     settings: Settings
     _pipeline: Pipeline | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
+    _warmed: bool = field(default=False, init=False)
 
-    def pipeline(self) -> Pipeline:
+    def pipeline(self, *, warm: bool = True) -> Pipeline:
+        """The pipeline; `warm=False` skips loading the de-identifier and the de-duplication
+        index, for commands (delete) that only touch the store and the ledger."""
         if self._pipeline is None:
             from ingest.pipeline import Pipeline
 
             self._pipeline = Pipeline(self.settings, ledger=self._ledger)
+        if warm and not self._warmed:
             self._pipeline.warm_up()
+            self._warmed = True
         return self._pipeline
 
     def ledger(self) -> Ledger:

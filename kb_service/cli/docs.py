@@ -71,7 +71,7 @@ def delete(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Doc
     """Delete a document and every chunk of it from the index."""
     app_ctx: AppContext = ctx.obj
     try:
-        info = app_ctx.pipeline().delete(document)
+        info = app_ctx.pipeline(warm=False).delete(document)
     except DocumentNotFoundError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from exc
