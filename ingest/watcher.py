@@ -12,9 +12,9 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.failed import free_target, write_reason
 from ingest.pipeline import IngestOutcome, Pipeline
 from kb_service.settings import Settings
 
@@ -34,16 +34,6 @@ class _Seen:
     size: int
     mtime_ns: int
     stable_since: float
-
-
-def _free_target(folder: Path, name: str) -> Path:
-    """folder/name, or folder/stem.<timestamp>.suffix when a file of that name is there."""
-    target = folder / name
-    if not target.exists():
-        return target
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    stem, dot, suffix = name.rpartition(".")
-    return folder / (f"{stem}.{stamp}.{suffix}" if dot else f"{name}.{stamp}")
 
 
 class InboxWatcher:
@@ -99,15 +89,11 @@ class InboxWatcher:
         self._seen.pop(path, None)
         try:
             if outcome.status == "failed":
-                target = _free_target(self.failed_dir, path.name)
+                target = free_target(self.failed_dir, path.name)
                 shutil.move(str(path), target)
-                reason = target.with_name(target.name + ".error.txt")
-                reason.write_text(
-                    f"{outcome.error}\n\nfile: {path.name}\nfailed at: {datetime.now(UTC).isoformat(timespec='seconds')}\n",
-                    encoding="utf-8",
-                )
+                write_reason(target, path.name, outcome.error)
             else:
-                shutil.move(str(path), _free_target(self.processed_dir, path.name))
+                shutil.move(str(path), free_target(self.processed_dir, path.name))
         except OSError as exc:
             log.error("could not move %s out of the inbox: %s", path.name, exc.strerror)
         log.info("%s: %s", path.name, outcome.status)
