@@ -121,14 +121,25 @@ class Citation(BaseModel):
 
 
 class Answer(BaseModel):
-    answer: str
-    grounded: bool
-    confidence: float
-    citations: list[Citation] = Field(default_factory=list)
-    suppressed_reason: str | None = None
-    model: str | None = None
-    adapter: str | None = None
-    timings: dict[str, float] = Field(default_factory=dict)
+    answer: str = Field(description="Verified answer text with [n] citation markers, or the suppression statement.")
+    grounded: bool = Field(description="True when every claim returned is supported by a cited passage.")
+    confidence: float = Field(description="Aggregate support of the returned claims, 0..1.")
+    citations: list[Citation] = Field(
+        default_factory=list,
+        description="[n] in the answer is citations[n-1]. For a suppressed answer: the closest passages.",
+    )
+    suppressed_reason: str | None = Field(
+        None,
+        description=(
+            "Why no answer was given: no_relevant_passages, model_found_no_answer, no_claims, "
+            "low_confidence, off_topic."
+        ),
+    )
+    trimmed: bool = Field(False, description="Unsupported sentences were removed from an otherwise supported answer.")
+    claims_dropped: int = Field(0, description="How many sentences were removed when trimmed.")
+    model: str | None = Field(None, description="Model that generated the answer (base or adapter name).")
+    adapter: str | None = Field(None, description="LoRA adapter used, if any.")
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage, and total.")
 
 
 class TrainingPair(BaseModel):
