@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from kb_service.cli import docs as docs_cli
+from kb_service.cli import serve as serve_cli
 from kb_service.cli.context import AppContext, configure_logging
 from kb_service.errors import KBError
 
@@ -24,6 +25,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(docs_cli.app, name="docs")
+app.command()(serve_cli.serve)
+app.command()(serve_cli.ask)
+app.command(name="eval")(serve_cli.evaluate)
 
 err = Console(stderr=True)
 out = Console()

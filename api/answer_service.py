@@ -1,0 +1,330 @@
+"""The answer service: retrieve → prompt → generate → verify → decide → scan.
+
+No HTTP here: the routers, `kb ask` and `kb eval` all call `AnswerService.ask`. An answer is
+either supported claim by claim by the retrieved passages (with verified citations) or
+suppressed: then it contains no claim of the model, only the statement that the knowledge
+base does not support an answer and the closest passages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from api.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
+from kb_service.embedder import Embedder
+from kb_service.errors import KBError
+from kb_service.llm.generator import Generator
+from kb_service.prompting import TokenCounter, build_prompt, is_refusal
+from kb_service.search import Searcher
+from kb_service.text import has_cjk
+from kb_service.types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
+
+NOT_IN_KB_EN = "This is not in the knowledge base: no document matches the question."
+NOT_IN_KB_ZH = "知识库中没有与该问题相关的内容。"
+UNSUPPORTED_EN = "The knowledge base does not support an answer to this question."
+UNSUPPORTED_ZH = "知识库中的内容不足以支持对该问题的回答。"
+CLOSEST_EN = "The closest passage says:"
+CLOSEST_ZH = "最相关的段落写道："
+TRIMMED_EN = "(Parts of the generated answer that the documents do not support were removed.)"
+TRIMMED_ZH = "（生成的回答中没有文档依据的部分已被删除。）"
+
+_END_PUNCT = re.compile(r"([.!?。！？]+)$")
+QUOTE_CHARS = 300
+
+
+class AnswerError(KBError):
+    """The question cannot be answered as asked (empty, too long)."""
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    k: int
+    min_score: float
+    threshold: float
+    context_tokens: int
+    max_tokens: int
+    temperature: float
+    default_model: str  # served name of the base model or of the default adapter
+    base_model_name: str  # served name of the base model
+    min_relevance: float = 0.4
+    max_question_chars: int = 2000
+
+
+def relevant(passages: Sequence[Passage], question: str, min_score: float) -> list[Passage]:
+    """Passages worth showing the model. The embedder (English) decides for English
+    questions; for a CJK question, which it cannot judge, a keyword (bigram) match does."""
+    cjk = has_cjk(question)
+    keep = []
+    for passage in passages:
+        semantic = passage.vector_score is not None and passage.vector_score >= min_score
+        keyword = cjk and passage.keyword_score is not None and passage.keyword_score > 0
+        if semantic or keyword:
+            keep.append(passage)
+    return keep
+
+
+def _lang(question: str, en: str, zh: str) -> str:
+    return zh if has_cjk(question) else en
+
+
+def _with_markers(text: str, numbers: Sequence[int]) -> str:
+    """Citation markers before the sentence's final punctuation: 'It is 25 days [1].'"""
+    if not numbers:
+        return text
+    marks = "".join(f"[{n}]" for n in numbers)
+    match = _END_PUNCT.search(text)
+    if match:
+        return f"{text[: match.start()].rstrip()} {marks}{match.group(1)}" if not has_cjk(text) else (
+            f"{text[: match.start()]}{marks}{match.group(1)}"
+        )
+    return f"{text} {marks}"
+
+
+def _join(sentences: Sequence[str], question: str) -> str:
+    return ("" if has_cjk(question) else " ").join(sentences)
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def _citation(passage: Passage, quote: str, score: float) -> Citation:
+    return Citation(
+        document=passage.source,
+        title=passage.title,
+        page=passage.page_start or None,
+        section=passage.section,
+        chunk_id=passage.chunk_id,
+        quote=_quote(quote),
+        score=round(float(score), 4),
+    )
+
+
+def passage_for_verification(passage: Passage) -> str:
+    """Only the passage's text: a claim that merely repeats a title or heading (small models
+    echo the prompt's passage headers) must not count as supported."""
+    return passage.text
+
+
+def _unique(claims: Sequence[ClaimCheck]) -> list[ClaimCheck]:
+    """Drop repeated sentences, and a repeat cut off by the token limit (greedy decoding of
+    small models loops): a claim equal to, or the start of, an earlier one."""
+    seen: list[str] = []
+    kept = []
+    for claim in claims:
+        key = " ".join(re.sub(r"[^\w\s]", " ", claim.text.lower()).split())
+        if key and not any(earlier.startswith(key) for earlier in seen):
+            seen.append(key)
+            kept.append(claim)
+    return kept
+
+
+class AnswerService:
+    def __init__(
+        self,
+        config: AnswerConfig,
+        *,
+        searcher: Searcher,
+        generator: Generator,
+        verifier: ClaimVerifier,
+        embedder: Embedder,
+        counter: TokenCounter,
+        scrub: Callable[[str], str],
+    ) -> None:
+        self.config = config
+        self._searcher = searcher
+        self._generator = generator
+        self._verifier = verifier
+        self._embedder = embedder
+        self._counter = counter
+        self._scrub = scrub  # the ingestion de-identifier, applied to everything returned
+
+    def ask(
+        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
+    ) -> Answer:
+        question = question.strip()
+        if not question:
+            raise AnswerError("the question is empty")
+        if len(question) > self.config.max_question_chars:
+            raise AnswerError(f"the question is longer than {self.config.max_question_chars} characters")
+        threshold = self.config.threshold if threshold is None else threshold
+        model = model or self.config.default_model
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+
+        with clock("retrieve"):
+            hits = self._searcher.search(question, k=k or self.config.k, mode="hybrid")
+            passages = relevant(hits, question, self.config.min_score)
+        if not passages:
+            answer = Answer(
+                answer=_lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
+                grounded=False,
+                confidence=0.0,
+                suppressed_reason="no_relevant_passages",
+                model=None,
+                adapter=None,
+            )
+            return self._finish(answer, timings, clock)
+
+        with clock("prompt"):
+            prompt = build_prompt(
+                question,
+                passages,
+                counter=self._counter,
+                context_tokens=self.config.context_tokens,
+                answer_tokens=self.config.max_tokens,
+            )
+        if not prompt.passages:
+            raise AnswerError("the question leaves no room for passages in the model's context window")
+        with clock("generate"):
+            generation = self._generator.generate(
+                prompt.messages, model=model, max_tokens=self.config.max_tokens, temperature=self.config.temperature
+            )
+        adapter = None if model == self.config.base_model_name else model
+        meta = {"model": generation.model, "adapter": adapter}
+
+        if not generation.text or is_refusal(generation.text):
+            answer = self._suppressed(question, prompt.passages, "model_found_no_answer", 0.0, meta)
+            return self._finish(answer, timings, clock)
+
+        with clock("verify"):
+            texts = [passage_for_verification(p) for p in prompt.passages]
+            verification = self._verifier.verify(generation.text, texts)
+            answer = self._decide(question, prompt.passages, verification, threshold, meta)
+        return self._finish(answer, timings, clock)
+
+    # --- decisions ----------------------------------------------------------------------
+    def _decide(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        verification: Verification,
+        threshold: float,
+        meta: dict[str, str | None],
+    ) -> Answer:
+        claims = _unique(verification.claims)
+        if not claims:
+            return self._suppressed(question, passages, "no_claims", 0.0, meta)
+        kept = [claim for claim in claims if claim.supported]
+        if len(kept) == len(claims) and verification.confidence >= threshold:
+            confidence, dropped = verification.confidence, 0
+        elif kept and (trimmed := self._verifier.aggregate(kept)) >= threshold:
+            confidence, dropped = trimmed, len(claims) - len(kept)
+        else:
+            return self._suppressed(question, passages, "low_confidence", verification.confidence, meta)
+        if not self._on_topic(question, kept):
+            return self._suppressed(question, passages, "off_topic", confidence, meta)
+        return self._grounded(question, passages, kept, confidence, meta, dropped=dropped)
+
+    def _on_topic(self, question: str, claims: Sequence[ClaimCheck]) -> bool:
+        """Supported is not enough: the answer must be about the question. A small model
+        sometimes copies a true but unrelated sentence from a passage. Judged with the
+        (English) embedder; CJK questions are not judged."""
+        if has_cjk(question) or self.config.min_relevance <= 0:
+            return True
+        vectors = self._embedder.embed([question, *(c.text for c in claims)])
+        best = max(sum(a * b for a, b in zip(vectors[0], v, strict=True)) for v in vectors[1:])
+        return best >= self.config.min_relevance
+
+    def _grounded(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        claims: Sequence[ClaimCheck],
+        confidence: float,
+        meta: dict[str, str | None],
+        *,
+        dropped: int,
+    ) -> Answer:
+        order: dict[int, int] = {}  # prompt passage number -> citation number
+        best: dict[int, float] = {}
+        sentences = []
+        for claim in claims:
+            numbers = []
+            for n in claim.citations or ((claim.passage,) if claim.passage else ()):
+                order.setdefault(n, len(order) + 1)
+                best[n] = max(best.get(n, 0.0), claim.support)
+                numbers.append(order[n])
+            sentences.append(_with_markers(claim.text.strip(), sorted(set(numbers))))
+        citations = []
+        for n in order:
+            passage = passages[n - 1]
+            claims_here = " ".join(c.text for c in claims if n in (c.citations or (c.passage,)))
+            quote = best_answer_sentence(claims_here, [passage.text], self._embedder, min_similarity=0.0)
+            citations.append(_citation(passage, quote[1] if quote else passage.text, best[n]))
+        text = _join(sentences, question)
+        if dropped:
+            text = f"{text} {_lang(question, TRIMMED_EN, TRIMMED_ZH)}" if not has_cjk(question) else text + TRIMMED_ZH
+        return Answer(
+            answer=text,
+            grounded=True,
+            confidence=round(confidence, 4),
+            citations=citations,
+            trimmed=dropped > 0,
+            claims_dropped=dropped,
+            **meta,
+        )
+
+    def _suppressed(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        reason: str,
+        confidence: float,
+        meta: dict[str, str | None],
+    ) -> Answer:
+        """No claim of the model survives: the statement, a directly answering passage
+        sentence when there is one, and the closest passages."""
+        lead = _lang(question, UNSUPPORTED_EN, UNSUPPORTED_ZH)
+        closest = list(passages[:3])
+        citations = [_citation(p, p.text, p.vector_score if p.vector_score is not None else p.score) for p in closest]
+        direct = None if has_cjk(question) else best_answer_sentence(question, [p.text for p in closest], self._embedder)
+        if direct is not None:
+            number, sentence, similarity = direct
+            lead = f"{lead} {CLOSEST_EN} “{' '.join(sentence.split())}” [{number}]"
+            citations[number - 1] = citations[number - 1].model_copy(update={"quote": _quote(sentence)})
+        return Answer(
+            answer=lead,
+            grounded=False,
+            confidence=round(confidence, 4),
+            citations=citations,
+            suppressed_reason=reason,
+            **meta,
+        )
+
+    def _finish(self, answer: Answer, timings: dict[str, float], clock: _Clock) -> Answer:
+        """Scan everything returned for personal data, with the ingestion de-identifier."""
+        with clock("scan"):
+            update: dict[str, object] = {"answer": self._scrub(answer.answer)}
+            update["citations"] = [c.model_copy(update={"quote": self._scrub(c.quote)}) for c in answer.citations]
+        timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 2)
+        update["timings"] = dict(timings)
+        return answer.model_copy(update=update)
+
+
+class _Clock:
+    """Records milliseconds per stage into a dict."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self._timings = timings
+
+    def __call__(self, stage: str) -> _Stage:
+        return _Stage(self._timings, stage)
+
+
+class _Stage:
+    def __init__(self, timings: dict[str, float], stage: str) -> None:
+        self._timings, self._stage = timings, stage
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self._timings[self._stage] = round((time.perf_counter() - self._start) * 1000, 2)

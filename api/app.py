@@ -1,0 +1,71 @@
+"""`create_app(settings)`: the FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.auth import KeyRing
+from api.chat_service import ChatService
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.metrics import Metrics, MetricsMiddleware
+from api.routers import ask, documents, health, openai_compat
+from api.services import Services, build_services
+from kb_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """The API. Models load in the lifespan unless ready `services` are passed in (tests
+    share one set between apps); services passed in are not closed by the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        built = services or build_services(settings)
+        app.state.services = built
+        app.state.chat = ChatService(built.answers, built.generator)
+        log.info("kb-service API ready")
+        try:
+            yield
+        finally:
+            if owned:
+                built.close()
+
+    app = FastAPI(
+        title="kb-service",
+        version="0.1.0",
+        description=(
+            "Answers from your own documents, verified claim by claim against them, or suppressed. "
+            "Authenticate with `Authorization: Bearer <key>`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keyring = KeyRing.from_settings(settings)
+    app.state.metrics = metrics = Metrics()
+    install_error_handlers(app)
+    for router in (ask.router, openai_compat.router, documents.router, health.router):
+        app.include_router(router)
+
+    upload_limit = int(settings.max_file_mb * 1024 * 1024) + 64 * 1024  # multipart overhead
+    json_limit = settings.max_request_kb * 1024
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=lambda path: upload_limit if path.rstrip("/") == "/v1/documents" else json_limit,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

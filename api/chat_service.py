@@ -1,0 +1,132 @@
+"""Turns answers into OpenAI chat completions: content with a readable "Sources" list, the
+structured citations beside it, and a stream that carries only verified text."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+
+from api.answer_service import AnswerError, AnswerService
+from api.openai_protocol import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Choice,
+    ChunkChoice,
+    Delta,
+    KBInfo,
+    ModelCard,
+    ModelList,
+    Usage,
+)
+from kb_service.llm.generator import Generator
+from kb_service.text import has_cjk
+from kb_service.types import Answer
+
+DEFAULT_MODEL = "kb"
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+def sources_block(answer: Answer) -> str:
+    if not answer.citations:
+        return ""
+    label = "来源" if has_cjk(answer.answer) else "Sources"
+    lines = [f"{label}:"]
+    for n, c in enumerate(answer.citations, start=1):
+        where = c.title or c.document
+        if c.section:
+            where += f" — {c.section}"
+        if c.page:
+            where += f", p. {c.page}"
+        lines.append(f"[{n}] {where} ({c.document})")
+    return "\n".join(lines)
+
+
+def content_of(answer: Answer) -> str:
+    block = sources_block(answer)
+    return f"{answer.answer}\n\n{block}" if block else answer.answer
+
+
+def kb_info(answer: Answer) -> KBInfo:
+    return KBInfo(
+        grounded=answer.grounded,
+        confidence=answer.confidence,
+        suppressed_reason=answer.suppressed_reason,
+        trimmed=answer.trimmed,
+        timings=answer.timings,
+    )
+
+
+class ChatService:
+    def __init__(self, answers: AnswerService, generator: Generator) -> None:
+        self._answers = answers
+        self._generator = generator
+
+    def models(self) -> ModelList:
+        now = int(time.time())
+        cards = [ModelCard(id=DEFAULT_MODEL, created=now, description="The knowledge base with its default adapter.")]
+        cards += [ModelCard(id=name, created=now) for name in self._generator.models() if name != DEFAULT_MODEL]
+        return ModelList(data=cards)
+
+    def _answer(self, request: ChatCompletionRequest) -> Answer:
+        question = next((m.text() for m in reversed(request.messages) if m.role == "user"), "").strip()
+        if not question:
+            raise AnswerError("the conversation has no user message to answer")
+        model = None if request.model in ("", DEFAULT_MODEL) else request.model
+        return self._answers.ask(question, model=model)
+
+    def complete(self, request: ChatCompletionRequest) -> tuple[ChatCompletion, Answer]:
+        answer = self._answer(request)
+        content = content_of(answer)
+        completion = ChatCompletion(
+            id=f"chatcmpl-{uuid.uuid4().hex}",
+            created=int(time.time()),
+            model=request.model or DEFAULT_MODEL,
+            choices=[Choice(message=AssistantMessage(content=content))],
+            usage=Usage(),
+            citations=answer.citations,
+            kb=kb_info(answer),
+        )
+        return completion, answer
+
+    def stream(self, request: ChatCompletionRequest) -> tuple[Iterator[str], Answer]:
+        """Buffer-then-stream: the answer is verified whole, then sent sentence by sentence
+        as server-sent events, so no unverified text ever reaches the client."""
+        answer = self._answer(request)
+        ident, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), request.model or DEFAULT_MODEL
+
+        def event(chunk: ChatCompletionChunk) -> str:
+            return f"data: {json.dumps(chunk.model_dump(mode='json', exclude_none=True), ensure_ascii=False)}\n\n"
+
+        def events() -> Iterator[str]:
+            yield event(ChatCompletionChunk(
+                id=ident, created=created, model=model, choices=[ChunkChoice(delta=Delta(role="assistant"))]
+            ))
+            for piece in _pieces(content_of(answer)):
+                yield event(ChatCompletionChunk(
+                    id=ident, created=created, model=model, choices=[ChunkChoice(delta=Delta(content=piece))]
+                ))
+            yield event(ChatCompletionChunk(
+                id=ident, created=created, model=model,
+                choices=[ChunkChoice(delta=Delta(), finish_reason="stop")],
+                citations=answer.citations, kb=kb_info(answer),
+            ))
+            yield "data: [DONE]\n\n"
+
+        return events(), answer
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Sentence-sized pieces whose concatenation is exactly the text."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if end > start:
+            yield text[start:end]
+            start = end
+    if start < len(text):
+        yield text[start:]

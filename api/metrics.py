@@ -1,0 +1,95 @@
+"""Prometheus metrics of one app instance (its own registry, so several apps can live in
+one process, as they do in the tests)."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kb_service.types import Answer
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "kb_http_requests", "HTTP requests by route and status", ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "kb_http_request_seconds", "HTTP request latency by route", ["route"],
+            buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.stage = Histogram(
+            "kb_answer_stage_seconds", "Answer latency per stage (retrieve, prompt, generate, verify, scan)",
+            ["stage"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.answers = Counter(
+            "kb_answers", "Answers by outcome (grounded, trimmed, suppressed) and reason", ["outcome", "reason"],
+            registry=self.registry,
+        )
+        self.confidence = Histogram(
+            "kb_answer_confidence", "Answer confidence", buckets=tuple(i / 10 for i in range(1, 11)),
+            registry=self.registry,
+        )
+        self.suppression_ratio = Gauge(
+            "kb_suppression_ratio", "Share of answers suppressed since the service started", registry=self.registry
+        )
+        self.ingested = Counter(
+            "kb_ingest_documents", "Uploaded documents by outcome (ingested, unchanged, failed)", ["status"],
+            registry=self.registry,
+        )
+        self.ingested_chunks = Counter("kb_ingest_chunks", "Chunks indexed from uploads", registry=self.registry)
+        self._answered = 0
+        self._suppressed = 0
+
+    def observe_answer(self, answer: Answer) -> None:
+        outcome = "suppressed" if answer.suppressed_reason else ("trimmed" if answer.trimmed else "grounded")
+        self.answers.labels(outcome, answer.suppressed_reason or "").inc()
+        self.confidence.observe(answer.confidence)
+        for stage, ms in answer.timings.items():
+            if stage != "total":
+                self.stage.labels(stage).observe(ms / 1000)
+        self._answered += 1
+        self._suppressed += outcome == "suppressed"
+        self.suppression_ratio.set(self._suppressed / self._answered)
+
+    def observe_ingest(self, status: str, chunks: int) -> None:
+        self.ingested.labels(status).inc()
+        if status == "ingested":
+            self.ingested_chunks.inc(chunks)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts requests by route template (not raw path, which would explode the labels)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self._metrics.requests.labels(scope.get("method", ""), route, str(status)).inc()
+            self._metrics.latency.labels(route).observe(time.perf_counter() - started)

@@ -1,0 +1,31 @@
+"""POST /v1/ask: the service's own question endpoint, returning the full Answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.auth import Reader
+from api.deps import MetricsDep, ServicesDep
+from api.errors import ERROR_RESPONSES
+from kb_service.types import Answer
+
+router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000, description="The question, in any language.")
+    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default KB_RETRIEVAL_K).")
+    adapter: str | None = Field(
+        None, max_length=200, description="Adapter (or the base model's served name) to answer with."
+    )
+    threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Confidence threshold for this question (default KB_CONFIDENCE_THRESHOLD)."
+    )
+
+
+@router.post("/ask", response_model=Answer, summary="Answer a question from the documents, or suppress")
+def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep, _: Reader) -> Answer:
+    answer = services.answers.ask(body.question, k=body.k, model=body.adapter, threshold=body.threshold)
+    metrics.observe_answer(answer)
+    return answer

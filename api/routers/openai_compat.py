@@ -1,0 +1,36 @@
+"""OpenAI-compatible chat completions and model list, for chat tools and the openai client."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.auth import Reader
+from api.deps import ChatDep, MetricsDep
+from api.errors import ERROR_RESPONSES
+from api.openai_protocol import ChatCompletion, ChatCompletionRequest, ModelList
+
+router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
+
+
+@router.get("/models", response_model=ModelList, summary="Models: 'kb' (default), the base model, adapters")
+def list_models(chat: ChatDep, _: Reader) -> ModelList:
+    return chat.models()
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    summary="Answer the last user message (OpenAI chat completions, plain or streamed)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def chat_completions(
+    body: ChatCompletionRequest, chat: ChatDep, metrics: MetricsDep, _: Reader
+) -> ChatCompletion | StreamingResponse:
+    if body.stream:
+        events, answer = chat.stream(body)
+        metrics.observe_answer(answer)
+        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    completion, answer = chat.complete(body)
+    metrics.observe_answer(answer)
+    return completion

@@ -1,0 +1,137 @@
+"""`kb serve`, `kb ask`, `kb eval`: the answering side of the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from kb_service.cli.answering import answering
+from kb_service.cli.context import AppContext
+from kb_service.types import Answer
+
+err = Console(stderr=True)
+out = Console()
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="Bind address (default KB_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default KB_API_PORT).")] = None,
+) -> None:
+    """Start the service: the vLLM model server (unless KB_LLM_URL points at one), then the API.
+
+    Stops the model server when the API stops (Ctrl-C). The model server's log is
+    $KB_DATA_DIR/logs/vllm.log.
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from kb_service.llm.server import ManagedModelServer
+
+    settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else ctx.obj
+    host = host or settings.api_host
+    port = port or settings.api_port
+    server = ManagedModelServer(settings) if settings.llm_url is None else None
+    try:
+        if server is not None:
+            with err.status(f"starting the model server (vLLM; log: {settings.log_dir / 'vllm.log'})…"):
+                settings = settings.model_copy(update={"llm_url": server.start()})
+            err.print(f"model server ready at {settings.llm_url}")
+        else:
+            err.print(f"using the model server at {settings.llm_url}")
+        app = create_app(settings)
+        key_hint = "" if settings.open_access else ' -H "Authorization: Bearer $KB_KEY"'
+        err.print(
+            f"kb-service on http://{host}:{port} (docs: /docs). Ask:\n"
+            f"  curl -s http://{host}:{port}/v1/ask{key_hint} -H 'Content-Type: application/json' "
+            "-d '{\"question\": \"How many days of annual leave do employees get?\"}'"
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def print_answer(answer: Answer) -> None:
+    colour = "green" if answer.grounded else "yellow"
+    state = "answer" if answer.grounded else f"suppressed ({answer.suppressed_reason})"
+    out.print(f"[bold {colour}]{state}[/] · confidence {answer.confidence:.2f}"
+              + (f" · trimmed {answer.claims_dropped}" if answer.trimmed else ""))
+    out.print(escape(answer.answer), highlight=False)
+    if answer.citations:
+        out.print("[bold]Sources[/]" if answer.grounded else "[bold]Closest passages[/]")
+    for n, c in enumerate(answer.citations, start=1):
+        page = f", p. {c.page}" if c.page else ""
+        section = f" — {escape(c.section)}" if c.section else ""
+        out.print(f"[{n}] {escape(c.title or c.document)}{section}{page} ({escape(c.document)})", highlight=False)
+        out.print(f"    [dim]{escape(c.quote[:200])}[/]", highlight=False)
+    stages = " · ".join(f"{k} {v:.0f} ms" for k, v in answer.timings.items())
+    out.print(f"[dim]{stages}[/]")
+
+
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question.")],
+    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")] = None,
+    adapter: Annotated[str | None, typer.Option("--adapter", help="Adapter (or base model name) to answer with.")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", min=0.0, max=1.0, help="Confidence threshold.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+) -> None:
+    """Answer a question from the knowledge base, or say that it does not support one.
+
+    Talks to the service at KB_API_URL when set; otherwise answers in-process and starts
+    (then stops) the model server as `kb serve` would, unless KB_LLM_URL is set.
+    """
+    settings = ctx.obj.settings
+    with answering(settings, err) as ask_fn:
+        answer = ask_fn(question, k=k, model=adapter, threshold=threshold)
+    if as_json:
+        out.print_json(answer.model_dump_json())
+    else:
+        print_answer(answer)
+
+
+def evaluate(
+    ctx: typer.Context,
+    questions: Annotated[Path, typer.Argument(help="JSONL: {id, question, answer, doc, page?, answerable} per line.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder (default $KB_DATA_DIR/eval/<time>).")] = None,
+    adapter: Annotated[str | None, typer.Option("--adapter", help="Adapter (or base model name) to evaluate.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run an evaluation set through the answer service and write a Markdown + JSON + PNG report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from training.evaluation import load_questions, run_evaluation, write_report
+
+    settings = ctx.obj.settings
+    if not questions.exists():
+        err.print(f"[red]no such file:[/] {questions}")
+        raise typer.Exit(2)
+    items = load_questions(questions)
+    target = out_dir or settings.data_dir / "eval" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    with answering(settings, err) as ask_fn:
+        columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("eval", total=len(items))
+            report = run_evaluation(
+                items,
+                lambda q: ask_fn(q, model=adapter),
+                on_progress=lambda done, total: progress.update(task, completed=done),
+                metadata={"threshold": settings.confidence_threshold, "adapter": adapter, "questions": str(questions)},
+            )
+    paths = write_report(report, target)
+    if as_json:
+        out.print_json(json.dumps(report.summary))
+    else:
+        summary = report.summary
+        for key in ("total", "answered", "suppressed", "errors", "accuracy", "mean_token_f1", "citation_doc_accuracy",
+                    "refusal_rate", "false_suppression_rate", "latency_p50_s", "latency_p95_s"):
+            value = summary.get(key)
+            out.print(f"{key:24} {value if not isinstance(value, float) else round(value, 3)}")
+        out.print(f"report: {paths['markdown']}")
