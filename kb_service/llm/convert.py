@@ -61,7 +61,6 @@ def _convert(gguf: Path, out: Path) -> None:
     for attr in ("quantization_config",):
         if hasattr(config, attr):
             delattr(config, attr)
-    config.torch_dtype = torch.bfloat16
     fresh = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
     missing, unexpected = fresh.load_state_dict(loaded.state_dict(), strict=False)
     # Tied embeddings appear as a missing lm_head; anything else is a real mismatch.

@@ -103,3 +103,22 @@ def test_kb_ask_reports_an_unreachable_service(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "unreachable" in str(result.exception) or "unreachable" in result.output
+
+
+def test_kb_ask_talks_to_a_running_service(app_settings, services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+    from tests.api.conftest import LiveServer
+
+    services.pipeline.ingest_file(travel_policy_pdf(tmp_path))
+    with LiveServer(create_app(app_settings, services=services)) as live:
+        env = {"KB_API_URL": live.url, "KB_API_KEY": READER_KEY, "KB_CONFIG": str(tmp_path / "none.toml")}
+        result = CliRunner().invoke(
+            app, ["--data-dir", str(tmp_path / "client"), "ask", "What is the daily meal allowance?", "--json"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.stdout)
+        assert answer["citations"][0]["document"] == "travel-policy.pdf"
+        denied = CliRunner().invoke(
+            app, ["--data-dir", str(tmp_path / "client"), "ask", "x"], env=dict(env, KB_API_KEY="wrong")
+        )
+        assert denied.exit_code != 0 and "401" in str(denied.exception)
