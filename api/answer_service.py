@@ -79,11 +79,8 @@ def _with_markers(text: str, numbers: Sequence[int]) -> str:
         return text
     marks = "".join(f"[{n}]" for n in numbers)
     match = _END_PUNCT.search(text)
-    if match:
-        return f"{text[: match.start()].rstrip()} {marks}{match.group(1)}" if not has_cjk(text) else (
-            f"{text[: match.start()]}{marks}{match.group(1)}"
-        )
-    return f"{text} {marks}"
+    body, end = (text[: match.start()].rstrip(), match.group(1)) if match else (text, "")
+    return f"{body}{marks}{end}" if has_cjk(text) else f"{body} {marks}{end}"
 
 
 def _join(sentences: Sequence[str], question: str) -> str:
@@ -261,7 +258,7 @@ class AnswerService:
             citations.append(_citation(passage, quote[1] if quote else passage.text, best[n]))
         text = _join(sentences, question)
         if dropped:
-            text = f"{text} {_lang(question, TRIMMED_EN, TRIMMED_ZH)}" if not has_cjk(question) else text + TRIMMED_ZH
+            text = text + TRIMMED_ZH if has_cjk(question) else f"{text} {TRIMMED_EN}"
         return Answer(
             answer=text,
             grounded=True,
@@ -285,10 +282,14 @@ class AnswerService:
         lead = _lang(question, UNSUPPORTED_EN, UNSUPPORTED_ZH)
         closest = list(passages[:3])
         citations = [_citation(p, p.text, p.vector_score if p.vector_score is not None else p.score) for p in closest]
-        direct = None if has_cjk(question) else best_answer_sentence(question, [p.text for p in closest], self._embedder)
+        direct = best_answer_sentence(question, [p.text for p in closest], self._embedder)
         if direct is not None:
-            number, sentence, similarity = direct
-            lead = f"{lead} {CLOSEST_EN} “{' '.join(sentence.split())}” [{number}]"
+            number, sentence, _ = direct
+            quoted = " ".join(sentence.split())
+            if has_cjk(question):
+                lead = f"{lead}{CLOSEST_ZH}“{quoted}”[{number}]"
+            else:
+                lead = f"{lead} {CLOSEST_EN} “{quoted}” [{number}]"
             citations[number - 1] = citations[number - 1].model_copy(update={"quote": _quote(sentence)})
         return Answer(
             answer=lead,

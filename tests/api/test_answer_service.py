@@ -187,3 +187,29 @@ def test_threshold_per_request(indexed, embedder, deidentifier, settings) -> Non
     strict, _ = ask(text, question, indexed, embedder, deidentifier, settings, threshold=1.0)
     assert relaxed.grounded
     assert not strict.grounded and strict.suppressed_reason == "low_confidence"
+
+
+def chinese_policy_pdf(folder: Path) -> Path:
+    from tests.corpus.pdfgen import DocSpec, Section, write_pdf
+
+    spec = DocSpec(
+        title="差旅管理办法",
+        language="zh",
+        sections=[
+            Section("餐费补贴", 1, ["员工出差期间每日餐费补贴为100元。", "餐费补贴无需提供发票。"]),
+            Section("住宿标准", 1, ["住宿费用每晚不得超过500元。", "住宿须通过公司差旅平台预订。"]),
+        ],
+    )
+    return write_pdf(spec, folder / "差旅管理办法.pdf")
+
+
+def test_chinese_answer_is_verified_and_cited(pipeline: Pipeline, tmp_path: Path, embedder, deidentifier, settings) -> None:  # type: ignore[no-untyped-def]
+    assert pipeline.ingest_file(chinese_policy_pdf(tmp_path)).status == "ingested"
+    good, _ = ask("员工出差期间每日餐费补贴为100元。", "出差每天的餐费补贴是多少？", pipeline, embedder, deidentifier, settings)
+    assert good.grounded, good
+    assert good.answer.endswith("[1]。") and good.citations[0].document == "差旅管理办法.pdf"
+
+    invented, _ = ask("员工出差期间每日餐费补贴为300元。", "出差每天的餐费补贴是多少？", pipeline, embedder, deidentifier, settings)
+    assert not invented.grounded and "300" not in invented.answer
+    assert invented.answer.startswith("知识库中的内容不足以支持")
+    assert "100元" in invented.answer  # the passage sentence that answers it, quoted with its citation
