@@ -40,6 +40,10 @@ class VectorStore(Protocol):
     def documents(self) -> dict[str, int]:
         """document_id -> number of chunks stored."""
 
+    def chunks(self, where: Filter | None = None) -> list[Passage]:
+        """Every matching chunk as a Passage (score 0), ordered by document id and ordinal.
+        Training pairs are built from these, never from the raw files."""
+
     def vectors_by_hash(self, document_id: str) -> dict[str, list[float]]:
         """text hash -> vector for the stored chunks of a document (to skip re-embedding)."""
 

@@ -229,6 +229,15 @@ class LanceDBStore:
             counts[doc_id] = counts.get(doc_id, 0) + 1
         return counts
 
+    def chunks(self, where: Filter | None = None) -> list[Passage]:
+        table = self._open()
+        query = table.search().select(list(_RESULT_COLUMNS)).limit(None)
+        if where is not None:
+            query = query.where(to_sql(where))
+        rows = query.to_list()
+        rows.sort(key=lambda row: (row["document_id"], int(row["ordinal"])))
+        return [_passage(row, 0.0) for row in rows]
+
     def vectors_by_hash(self, document_id: str) -> dict[str, list[float]]:
         table = self._open()
         frame = (

@@ -190,6 +190,15 @@ class VectorStoreContract:
         reader.join()
         assert seen and all(snapshot in allowed for snapshot in seen)
 
+    def test_chunks_lists_every_chunk_in_order(self, filled: VectorStore) -> None:
+        everything = filled.chunks()
+        assert [(p.document_id, p.ordinal) for p in everything] == sorted(
+            (c.chunk.document_id, c.chunk.ordinal) for c in corpus()
+        )
+        handbook = filled.chunks(Eq("document_id", "handbook"))
+        assert [p.text for p in handbook] == [c.chunk.text for c in corpus()[:2]]
+        assert handbook[1].page_start == 2 and handbook[0].section_path == ["Intro"]
+
     def test_vectors_by_hash(self, filled: VectorStore) -> None:
         known = filled.vectors_by_hash("handbook")
         assert len(known) == 2
