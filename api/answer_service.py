@@ -134,14 +134,25 @@ class AnswerService:
         embedder: Embedder,
         counter: TokenCounter,
         scrub: Callable[[str], str],
+        default_model: Callable[[], str] | None = None,
     ) -> None:
         self.config = config
+        self._default_model = default_model  # resolved per request: a promotion needs no restart
         self._searcher = searcher
         self._generator = generator
         self._verifier = verifier
         self._embedder = embedder
         self._counter = counter
         self._scrub = scrub  # the ingestion de-identifier, applied to everything returned
+
+    def default_model(self) -> str:
+        """The model a request that names none gets."""
+        return self._default_model() if self._default_model is not None else self.config.default_model
+
+    def warm_up(self) -> None:
+        """One verification and one relevance check, to load what they load lazily."""
+        verification = self._verifier.verify("Employees get 25 days of leave.", ["Employees get 25 days of leave."])
+        self._on_topic("How many days of leave?", verification.claims)
 
     def ask(
         self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
@@ -152,7 +163,7 @@ class AnswerService:
         if len(question) > self.config.max_question_chars:
             raise AnswerError(f"the question is longer than {self.config.max_question_chars} characters")
         threshold = self.config.threshold if threshold is None else threshold
-        model = model or self.config.default_model
+        model = model or self.default_model()
         timings: dict[str, float] = {}
         clock = _Clock(timings)
 

@@ -14,7 +14,7 @@ from api.chat_service import ChatService
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routers import ask, documents, health, openai_compat
+from api.routers import adapters, ask, documents, health, openai_compat
 from api.services import Services, build_services
 from kb_service.settings import Settings
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for router in (ask.router, openai_compat.router, documents.router, health.router):
         app.include_router(router)
+    app.include_router(adapters.router)
 
     upload_limit = int(settings.max_file_mb * 1024 * 1024) + 64 * 1024  # multipart overhead
     json_limit = settings.max_request_kb * 1024

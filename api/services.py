@@ -14,11 +14,12 @@ from api.verify import ClaimVerifier, make_scorer
 from ingest.deidentify import DeidentifyConfig, Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import Embedder, make_embedder
-from kb_service.errors import ConfigurationError
+from kb_service.errors import ConfigurationError, KBError
 from kb_service.llm.generator import Generator, OpenAICompatibleGenerator
 from kb_service.prompting import ApproximateTokenCounter, TokenCounter, TokenizerCounter
 from kb_service.search import Searcher
 from kb_service.settings import Settings
+from training.registry import AdapterRegistry
 
 log = logging.getLogger(__name__)
 
@@ -118,5 +119,18 @@ def build_services(
         embedder=embedder,
         counter=make_token_counter(settings),
         scrub=services.scrub,
+        default_model=AdapterRegistry(settings).default_model,  # KB_LLM_ADAPTER, else the promoted adapter
     )
+    _first_request_warm_up(services)
     return services
+
+
+def _first_request_warm_up(services: Services) -> None:
+    """Run retrieval, verification and the scan once, so the first user does not pay for
+    lazy initialisation (index files, tokenizer caches, the de-identifier's pipelines)."""
+    try:
+        services.searcher.search("warm up", k=1)
+    except KBError as exc:
+        log.debug("warm-up search skipped: %s", exc)
+    services.answers.warm_up()
+    services.scrub("warm up")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from ingest.deidentify import DeidentifyConfig, Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder
+from kb_service.llm.server import ManagedModelServer
 from kb_service.settings import Settings
 
 
@@ -49,3 +51,37 @@ def pipeline(settings: Settings, embedder: SentenceTransformerEmbedder, deidenti
     pipe.warm_up()
     yield pipe
     pipe.close()
+
+
+# --- the model server: one real vLLM CPU server per test session ---------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where SmolLM2 is converted once per session; the vLLM server and training share it."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def base_model_dir(model_cache: Path) -> Path:
+    from kb_service.llm.convert import ensure_converted
+
+    return ensure_converted(model_cache)
+
+
+@pytest.fixture(scope="session")
+def llm_url(tmp_path_factory: pytest.TempPathFactory, base_model_dir: Path) -> Iterator[str]:
+    """The managed vLLM server, exactly as `kb serve` starts it (on the session's conversion)."""
+    data_dir = tmp_path_factory.mktemp("vllm-data")
+    settings = Settings(
+        data_dir=data_dir, llm_port=free_port(), llm_startup_timeout=600, llm_model=str(base_model_dir)
+    )
+    server = ManagedModelServer(settings)
+    url = server.start()
+    yield url
+    server.stop()

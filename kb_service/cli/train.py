@@ -1,0 +1,103 @@
+"""`kb train`: a LoRA adapter from a dataset folder."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from kb_service.cli.context import AppContext
+from kb_service.settings import Settings
+
+err = Console(stderr=True)
+out = Console()
+
+
+def latest_dataset_dir(settings: Settings) -> Path | None:
+    """The folder named in datasets_dir/latest (a folder name there, or an absolute path)."""
+    marker = settings.datasets_dir / "latest"
+    if not marker.is_file():
+        return None
+    name = marker.read_text(encoding="utf-8").strip()
+    folder = settings.datasets_dir / name if name else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def newest_interrupted_run(settings: Settings) -> str | None:
+    """The most recently written run under training_dir that still has checkpoints."""
+    if not settings.training_dir.is_dir():
+        return None
+    runs = [
+        path for path in settings.training_dir.iterdir()
+        if path.is_dir() and any((path / "checkpoints").glob("checkpoint-*"))
+    ]
+    return max(runs, key=lambda p: (p / "checkpoints").stat().st_mtime).name if runs else None
+
+
+def train(
+    ctx: typer.Context,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="Dataset folder (default: the one in $KB_DATA_DIR/datasets/latest).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Adapter name (default: adapter-<UTC time>; with --resume: the newest interrupted run).")
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", min=1, help="Stop after this many optimizer steps (default: KB_TRAIN_EPOCHS epochs).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last checkpoint.")] = False,
+    init_from: Annotated[
+        str | None, typer.Option("--init-from", help="Start from the weights of this existing adapter.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the adapter card as JSON.")] = False,
+) -> None:
+    """Train a LoRA adapter of the base model on a dataset built by `kb dataset build`.
+
+    Loss on the answer tokens only; checkpoints every KB_TRAIN_EVAL_STEPS steps in
+    $KB_DATA_DIR/training/<name>/checkpoints; early stopping on the validation loss. The
+    adapter (PEFT format, with adapter_card.json and loss.png) goes to
+    $KB_DATA_DIR/adapters/<name>, where `kb serve` loads it.
+    """
+    from training.lora import TrainRequest, train_adapter
+
+    settings: Settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else ctx.obj
+    if resume and name is None:
+        name = newest_interrupted_run(settings)
+        if name is None:
+            err.print(f"[red]no interrupted training run in {settings.training_dir}[/]")
+            raise typer.Exit(2)
+    if dataset is None and resume:
+        run_file = settings.training_dir / name / "run.json"  # type: ignore[operator]
+        if run_file.exists():
+            dataset = Path(json.loads(run_file.read_text(encoding="utf-8"))["dataset_dir"])
+    if dataset is None:
+        dataset = latest_dataset_dir(settings)
+        if dataset is None:
+            err.print(f"[red]no dataset in {settings.datasets_dir}: run `kb dataset build` first, or pass --dataset[/]")
+            raise typer.Exit(2)
+    if not dataset.is_dir():
+        err.print(f"[red]no such dataset folder:[/] {escape(str(dataset))}")
+        raise typer.Exit(2)
+    name = name or f"adapter-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    if resume and max_steps is None:
+        run_file = settings.training_dir / name / "run.json"
+        if run_file.exists():
+            max_steps = json.loads(run_file.read_text(encoding="utf-8")).get("max_steps")
+    err.print(f"training {escape(name)} on {escape(str(dataset))}" + (" (resuming)" if resume else ""))
+    result = train_adapter(
+        settings,
+        TrainRequest(dataset_dir=dataset, name=name, max_steps=max_steps, resume=resume, init_from=init_from),
+        console=err,
+    )
+    if as_json:
+        out.print_json(json.dumps(result.card))
+        return
+    metrics = result.card["metrics"]
+    for key, value in metrics.items():
+        out.print(f"{key:16} {round(value, 4) if isinstance(value, float) else value}")
+    out.print(f"adapter: {escape(str(result.adapter_dir))}")
