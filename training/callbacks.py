@@ -71,8 +71,12 @@ class RichProgressCallback(TrainerCallback):
         self._refresh(state)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._refresh(state)
+        self.close()
+
+    def close(self) -> None:
+        """Stop drawing; also after an interrupted run, so the terminal is left clean."""
         if self._progress is not None:
-            self._refresh(state)
             self._progress.stop()
             self._progress = None
 

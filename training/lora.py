@@ -26,7 +26,15 @@ from kb_service.errors import ConfigurationError, KBError, missing_extra
 from kb_service.settings import Settings
 from training.adapter_card import build_card, save_adapter_folder
 from training.callbacks import RichProgressCallback, ThroughputMeter
-from training.sft_data import IGNORE, TokenizedSplit, load_split, read_card, to_dataset, tokenize_split
+from training.sft_data import (
+    TokenizedSplit,
+    answer_loss,
+    answer_token_nll,
+    load_split,
+    read_card,
+    to_dataset,
+    tokenize_split,
+)
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +221,8 @@ def _check_run(settings: Settings, request: TrainRequest) -> dict[str, Any]:
                "init_from": request.init_from}
     if (settings.adapters_dir / request.name).exists():
         raise TrainingError(f"an adapter named {request.name!r} already exists in {settings.adapters_dir}")
+    if request.init_from and not (settings.adapters_dir / request.init_from / "adapter_config.json").exists():
+        raise TrainingError(f"--init-from: no adapter {request.init_from!r} in {settings.adapters_dir}")
     if request.resume:
         if not run_file.exists():
             raise TrainingError(f"no interrupted run named {request.name!r} in {settings.training_dir}")
@@ -232,7 +242,7 @@ def build_trainer(
 ) -> tuple[Any, dict[str, Any]]:
     """The SFTTrainer for a run, and what the card needs to know about the data."""
     from transformers import AutoTokenizer, EarlyStoppingCallback, PrinterCallback
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
     base = base_model_path(settings, hw.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -254,8 +264,6 @@ def build_trainer(
     per_device, accumulation = batch_plan(settings, len(train.rows), len(train_ds), packed)
 
     parent_dir = settings.adapters_dir / request.init_from if request.init_from else None
-    if parent_dir is not None and not (parent_dir / "adapter_config.json").exists():
-        raise TrainingError(f"--init-from: no adapter {request.init_from!r} in {settings.adapters_dir}")
     from transformers import set_seed
 
     set_seed(settings.dataset_seed)  # the new adapter's initial weights
@@ -304,10 +312,15 @@ def build_trainer(
     )
     if evaluate and settings.train_early_stopping_patience > 0:
         callbacks = [*callbacks, EarlyStoppingCallback(early_stopping_patience=settings.train_early_stopping_patience)]
-    trainer = SFTTrainer(
-        model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
-        processing_class=tokenizer, callbacks=callbacks,
-    )
+    trl_log = logging.getLogger("trl.trainer.sft_trainer")
+    trl_log.addFilter(_one_row_per_step_is_intended)
+    try:
+        trainer = answer_only_trainer_class()(
+            model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
+            processing_class=tokenizer, callbacks=callbacks,
+        )
+    finally:
+        trl_log.removeFilter(_one_row_per_step_is_intended)
     trainer.remove_callback(PrinterCallback)  # progress goes to the rich bar, logs to log_history
     data = {
         "train_examples": len(train.rows),
@@ -317,7 +330,33 @@ def build_trainer(
         "rows_per_step": per_device,
         "accumulation_steps": accumulation,
     }
-    return trainer, {"base": base, "tokenizer": tokenizer, "data": data, "parent_dir": parent_dir}
+    return trainer, {"base": base, "tokenizer": tokenizer, "data": data}
+
+
+def answer_only_trainer_class() -> Any:
+    """TRL's SFTTrainer whose loss projects only the answer positions through the LM head
+    (`answer_token_nll`); same normalisation as TRL's: by the answer tokens of the whole
+    accumulated batch when the Trainer counts them, else of this micro-batch."""
+    from trl import SFTTrainer
+
+    class AnswerOnlySFTTrainer(SFTTrainer):  # type: ignore[misc]
+        def compute_loss(
+            self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
+        ) -> Any:
+            kwargs = {k: v for k, v in inputs.items() if k not in ("input_ids", "labels", "use_cache")}
+            nll, count = answer_token_nll(model, inputs["input_ids"], inputs["labels"], **kwargs)
+            loss = nll / (num_items_in_batch if num_items_in_batch is not None else max(count, 1))
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes
+            return (loss, None) if return_outputs else loss
+
+    return AnswerOnlySFTTrainer
+
+
+def _one_row_per_step_is_intended(record: logging.LogRecord) -> bool:
+    """TRL warns about padding-free training with one row per device step; with packed rows
+    that is what we want (see batch_plan)."""
+    return "per_device_train_batch_size of 1" not in record.getMessage()
 
 
 def _latest_checkpoint(folder: Path) -> str | None:
@@ -334,21 +373,26 @@ def train_adapter(
     hw = detect_hardware(settings)
     hw.apply_threads()
     meter = ThroughputMeter()
-    extra = [meter, *(callbacks or [])]
-    if console is not None:
-        extra.append(RichProgressCallback(console, f"training {request.name}"))
+    progress = RichProgressCallback(console, f"training {request.name}") if console is not None else None
+    extra = [meter, *(callbacks or []), *([progress] if progress else [])]
     trainer, info = build_trainer(settings, request, hw, callbacks=extra)
     checkpoints = run_dir(settings, request.name) / "checkpoints"
     resume_from = _latest_checkpoint(checkpoints) if request.resume else None
     if request.resume and resume_from is None:
         raise TrainingError(f"run {request.name!r} has no checkpoint to resume from")
     started = time.perf_counter()
-    trainer.train(resume_from_checkpoint=resume_from)
+    try:
+        trainer.train(resume_from_checkpoint=resume_from)
+    finally:
+        if progress is not None:
+            progress.close()
+    seconds = time.perf_counter() - started  # training, with its periodic evaluations and checkpoints
     history = trainer.state.log_history
     if not any("eval_loss" in entry for entry in history) and trainer.eval_dataset is not None:
         trainer.evaluate()  # a run shorter than eval_steps still reports a validation loss
     test = load_split(request.dataset_dir, "test")
-    test_metrics = assistant_loss(trainer.model, tokenize_split(info["tokenizer"], test, settings.train_max_seq_tokens))
+    test_rows = tokenize_split(info["tokenizer"], test, settings.train_max_seq_tokens)
+    test_metrics = answer_loss(trainer.model, test_rows, bf16=hw.precision == "bf16")
     losses = [e["loss"] for e in history if "loss" in e]
     vals = [e["eval_loss"] for e in history if "eval_loss" in e]
     metrics = {
@@ -359,7 +403,7 @@ def train_adapter(
         "steps": trainer.state.global_step,
         "tokens": int(trainer.state.num_input_tokens_seen),
         "tokens_per_s": round(meter.tokens_per_s, 1),
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(seconds, 1),
         "peak_memory_mb": round(peak_memory_mb(hw.device), 1),
     }
     built = build_card(
@@ -389,31 +433,6 @@ def peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def assistant_loss(model: Any, split: TokenizedSplit) -> dict[str, Any]:
-    """Token-weighted mean NLL over answer tokens, one example at a time; only the positions
-    that predict an answer token go through the LM head."""
-    import torch
-    import torch.nn.functional as F
-
-    if not split.rows:
-        return {"loss": None, "perplexity": None, "tokens": 0}
-    was_training = model.training
-    model.eval()
-    device = next(p for p in model.parameters()).device
-    total, count = 0.0, 0
-    with torch.inference_mode():
-        for row in split.rows:
-            ids = torch.tensor([row["input_ids"]], device=device)
-            labels = torch.tensor(row["labels"], device=device)
-            keep = (labels[1:] != IGNORE).nonzero().flatten()  # position p predicts token p + 1
-            logits = model(input_ids=ids, logits_to_keep=keep, use_cache=False).logits[0].float()
-            total += float(F.cross_entropy(logits, labels[keep + 1], reduction="sum"))
-            count += int(keep.numel())
-    model.train(was_training)
-    loss = total / count
-    return {"loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": count}
-
-
 def evaluate_loss(
     adapter_dir: Path | None, dataset_dir: Path, split: str = "test", *, settings: Settings
 ) -> dict[str, Any]:
@@ -430,4 +449,4 @@ def evaluate_loss(
     if adapter_dir is not None and not (Path(adapter_dir) / "adapter_config.json").exists():
         raise ConfigurationError(f"{adapter_dir} is not a PEFT adapter folder (no adapter_config.json)")
     model = load_model(base, hw, adapter=Path(adapter_dir) if adapter_dir else None, trainable=False)
-    return assistant_loss(model, rows)
+    return answer_loss(model, rows, bf16=hw.precision == "bf16")

@@ -10,12 +10,13 @@ cut the answer off.
 The rule: the prompt is the chat template rendered over every message but the last with the
 generation prompt; the label of each prompt token is -100. The answer's tokens are labelled,
 up to and including the end-of-turn token (so the model learns to stop); what the template
-adds after it (a newline) is -100.
+adds after it (a newline) is -100. `answer_loss` scores a model with the same rule.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,43 @@ def to_dataset(split: TokenizedSplit) -> Any:
     from datasets import Dataset
 
     return Dataset.from_list(split.rows)
+
+
+def answer_token_nll(model: Any, input_ids: Any, labels: Any, **model_kwargs: Any) -> tuple[Any, int]:
+    """(summed NLL, count) over the answer tokens of a batch. Only the positions that predict
+    an answer token (shared across the rows of a padded batch) go through the LM head: with
+    answers ~5% of the tokens, the (tokens x vocabulary) logits are never built. TRL's fused
+    head does the same only on Triton devices and scores every position elsewhere (CPU)."""
+    import torch.nn.functional as F
+
+    targets = labels[:, 1:]  # position p predicts token p + 1
+    valid = targets != IGNORE
+    keep = valid.any(dim=0).nonzero().flatten()
+    logits = model(input_ids=input_ids, logits_to_keep=keep, use_cache=False, **model_kwargs).logits
+    nll = F.cross_entropy(
+        logits.float().flatten(0, 1), targets[:, keep].flatten(), ignore_index=IGNORE, reduction="sum"
+    )
+    return nll, int(valid.sum())
+
+
+def answer_loss(model: Any, split: TokenizedSplit, *, bf16: bool = False) -> dict[str, Any]:
+    """{loss, perplexity, tokens}: the token-weighted mean NLL over the answer tokens, one
+    example at a time. `bf16`: run the matmuls under bf16 autocast, as training does."""
+    import torch
+
+    if not split.rows:
+        return {"loss": None, "perplexity": None, "tokens": 0}
+    was_training = model.training
+    model.eval()
+    device = next(p for p in model.parameters()).device
+    total, count = 0.0, 0
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        for row in split.rows:
+            ids = torch.tensor([row["input_ids"]], device=device)
+            labels = torch.tensor([row["labels"]], device=device)
+            nll, n = answer_token_nll(model, ids, labels)
+            total += float(nll)
+            count += n
+    model.train(was_training)
+    loss = total / count
+    return {"loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": count}

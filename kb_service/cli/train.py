@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -39,18 +39,31 @@ def newest_interrupted_run(settings: Settings) -> str | None:
     return max(runs, key=lambda p: (p / "checkpoints").stat().st_mtime).name if runs else None
 
 
+def run_options(settings: Settings, name: str) -> dict[str, Any]:
+    """What an earlier run of `name` was started with (training_dir/<name>/run.json)."""
+    path = settings.training_dir / name / "run.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def train(
     ctx: typer.Context,
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="Dataset folder (default: the one in $KB_DATA_DIR/datasets/latest).")
+        Path | None,
+        typer.Option("--dataset", help="Dataset folder (default: the one named in $KB_DATA_DIR/datasets/latest)."),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Adapter name (default: adapter-<UTC time>; with --resume: the newest interrupted run).")
+        str | None,
+        typer.Option(
+            "--name", help="Adapter name (default: adapter-<UTC time>; with --resume: the newest interrupted run)."
+        ),
     ] = None,
     max_steps: Annotated[
-        int | None, typer.Option("--max-steps", min=1, help="Stop after this many optimizer steps (default: KB_TRAIN_EPOCHS epochs).")
+        int | None,
+        typer.Option("--max-steps", min=1, help="Stop after this many optimizer steps (default: KB_TRAIN_EPOCHS)."),
     ] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last checkpoint.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run from its last checkpoint.")
+    ] = False,
     init_from: Annotated[
         str | None, typer.Option("--init-from", help="Start from the weights of this existing adapter.")
     ] = None,
@@ -65,29 +78,29 @@ def train(
     """
     from training.lora import TrainRequest, train_adapter
 
-    settings: Settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else ctx.obj
-    if resume and name is None:
-        name = newest_interrupted_run(settings)
+    app_ctx: AppContext = ctx.obj
+    settings = app_ctx.settings
+    if resume:
+        name = name or newest_interrupted_run(settings)
         if name is None:
-            err.print(f"[red]no interrupted training run in {settings.training_dir}[/]")
+            err.print(f"[red]no interrupted training run in {escape(str(settings.training_dir))}[/]")
             raise typer.Exit(2)
-    if dataset is None and resume:
-        run_file = settings.training_dir / name / "run.json"  # type: ignore[operator]
-        if run_file.exists():
-            dataset = Path(json.loads(run_file.read_text(encoding="utf-8"))["dataset_dir"])
+        saved = run_options(settings, name)  # a resumed run keeps its own dataset, steps and parent
+        dataset = dataset or (Path(saved["dataset_dir"]) if saved.get("dataset_dir") else None)
+        max_steps = max_steps if max_steps is not None else saved.get("max_steps")
+        init_from = init_from or saved.get("init_from")
     if dataset is None:
         dataset = latest_dataset_dir(settings)
         if dataset is None:
-            err.print(f"[red]no dataset in {settings.datasets_dir}: run `kb dataset build` first, or pass --dataset[/]")
+            err.print(
+                f"[red]no dataset in {escape(str(settings.datasets_dir))}: run `kb dataset build` first, "
+                "or pass --dataset[/]"
+            )
             raise typer.Exit(2)
     if not dataset.is_dir():
         err.print(f"[red]no such dataset folder:[/] {escape(str(dataset))}")
         raise typer.Exit(2)
     name = name or f"adapter-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    if resume and max_steps is None:
-        run_file = settings.training_dir / name / "run.json"
-        if run_file.exists():
-            max_steps = json.loads(run_file.read_text(encoding="utf-8")).get("max_steps")
     err.print(f"training {escape(name)} on {escape(str(dataset))}" + (" (resuming)" if resume else ""))
     result = train_adapter(
         settings,
