@@ -121,6 +121,10 @@ class Citation(BaseModel):
 
 
 class Answer(BaseModel):
+    id: str = Field(
+        default_factory=lambda: f"ans-{uuid.uuid4().hex}",
+        description="This answer's id; refer to it in POST /v1/feedback.",
+    )
     answer: str = Field(description="Verified answer text with [n] citation markers, or the suppression statement.")
     grounded: bool = Field(description="True when every claim returned is supported by a cited passage.")
     confidence: float = Field(description="Aggregate support of the returned claims, 0..1.")

@@ -48,12 +48,28 @@ def build_card(
         "base_model_served_name": base_model_served_name,
         "dataset_dir": str(Path(dataset_dir).resolve()),
         "dataset_hash": dataset_card["content_hash"],
-        "source_documents": dict(dataset_card.get("source_documents") or {}),
+        **trained_and_evaluated(dataset_card),
         "hyperparameters": hyperparameters,
         "metrics": {key: metrics[key] for key in METRIC_KEYS},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parent": parent,
         "data": data,
+    }
+
+
+def trained_and_evaluated(dataset_card: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``source_documents``: the documents of the train split (what the weights learnt; a
+    change to one of them makes the adapter stale); ``evaluated_documents``: those of the
+    validation and test splits (a change there changes the scores, not what was learnt).
+    A card without splits counts every document as trained on."""
+    versions = dict(dataset_card.get("source_documents") or {})
+    splits = dataset_card.get("splits")
+    if not isinstance(splits, dict) or "train" not in splits:
+        return {"source_documents": versions, "evaluated_documents": {}}
+    train = set(splits["train"])
+    return {
+        "source_documents": {doc: v for doc, v in versions.items() if doc in train},
+        "evaluated_documents": {doc: v for doc, v in versions.items() if doc not in train},
     }
 
 

@@ -118,6 +118,23 @@ def histogram(values: Sequence[float], bins: int = 10) -> list[int]:
     return counts
 
 
+def bleu4(predictions: Sequence[str], references: Sequence[str]) -> float | None:
+    """Corpus BLEU-4 (sacrebleu, exponential smoothing) on 0..1, over the same tokens as F1 and
+    ROUGE-L (CJK by character, Latin by lower-cased word), citation markers removed; None for
+    no pairs. A secondary metric: short factual answers make BLEU noisy."""
+    if not predictions:
+        return None
+    from sacrebleu.metrics import BLEU
+
+    def joined(text: str) -> str:
+        return " ".join(tokenize(strip_citations(text)))
+
+    score = BLEU(tokenize="none", max_ngram_order=4, smooth_method="exp").corpus_score(
+        [joined(p) for p in predictions], [[joined(r) for r in references]]
+    )
+    return score.score / 100
+
+
 def is_correct(f1: float, rouge: float, numbers: bool | None) -> bool:
     """The correctness rule (CORRECTNESS_RULE) for an answered, answerable question."""
     return f1 >= 0.5 or rouge >= 0.5 or (numbers is True and f1 >= 0.2)

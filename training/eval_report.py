@@ -65,6 +65,7 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("Accuracy (correct / answerable)", _ratio(s, "accuracy", "correct", "answerable")),
         ("Mean token F1 (answered answerable)", _num(s["mean_token_f1"], 3)),
         ("Mean ROUGE-L (answered answerable)", _num(s["mean_rouge_l"], 3)),
+        ("Corpus BLEU-4 (answered answerable)", _num(s.get("bleu4"), 3)),
         ("Number match rate",
          _ratio(s, "number_match_rate", "numbers_matched", "numbers_checked")),
         ("Citation accuracy: document",

@@ -20,6 +20,7 @@ from kb_service.errors import KBError
 from kb_service.types import Answer
 from training.eval_metrics import (
     CORRECTNESS_RULE,
+    bleu4,
     histogram,
     is_correct,
     numbers_match,
@@ -231,6 +232,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "accuracy": _rate(c["correct"], c["answerable"]),
         "mean_token_f1": _mean([r.token_f1 for r in scored if r.token_f1 is not None]),
         "mean_rouge_l": _mean([r.rouge_l for r in scored if r.rouge_l is not None]),
+        "bleu4": bleu4([r.answer.answer for r in scored if r.answer], [r.question.answer for r in scored if r.answer]),
         "number_match_rate": _rate(c["numbers_matched"], c["numbers_checked"]),
         "citation_doc_accuracy": _rate(c["citation_doc_matched"], c["citation_doc_checked"]),
         "citation_page_accuracy": _rate(c["citation_page_matched"], c["citation_page_checked"]),

@@ -1,5 +1,6 @@
-"""`kb retrain`: dataset from the current documents → continue training the current adapter →
-compare on the test split → promote only if not worse.
+"""`kb retrain`: dataset from the current documents → its delta against the current adapter
+(`training.delta`) → continue training the current adapter on the delta (or train afresh when
+continuing cannot be right) → compare on the test split → promote only if not worse.
 
 Thin orchestration over the dataset builder (`training.dataset.build_latest`) and the
 trainer (`training.lora.train_adapter` with `init_from` = the active adapter), both imported lazily (torch, peft, trl). The new
@@ -9,14 +10,17 @@ under a reused name; a refused adapter stays on disk, listed but not active.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb_service.settings import Settings
+from training.delta import DeltaPlan, plan_delta, write_delta
 from training.registry import (
     Activate,
     AdapterRegistry,
@@ -24,6 +28,7 @@ from training.registry import (
     PromotionRefusedError,
     PromotionResult,
     RegistryError,
+    read_card,
 )
 
 if TYPE_CHECKING:
@@ -36,8 +41,10 @@ log = logging.getLogger(__name__)
 class RetrainResult:
     name: str
     parent: str | None  # the adapter training continued from (None = from the base model)
-    dataset_dir: Path
-    adapter_dir: Path
+    dataset_dir: Path  # the full dataset built from the current documents
+    train_dir: Path | None  # what was trained on: the delta folder, the full dataset, or None
+    adapter_dir: Path | None  # None when there was nothing to retrain
+    plan: DeltaPlan
     promotion: PromotionResult | None  # None when promotion was not attempted here
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,7 +52,9 @@ class RetrainResult:
             "name": self.name,
             "parent": self.parent,
             "dataset_dir": str(self.dataset_dir),
-            "adapter_dir": str(self.adapter_dir),
+            "train_dir": str(self.train_dir) if self.train_dir else None,
+            "adapter_dir": str(self.adapter_dir) if self.adapter_dir else None,
+            "plan": self.plan.to_dict(),
             "promotion": self.promotion.to_dict() if self.promotion else None,
         }
 
@@ -63,12 +72,17 @@ def retrain(
     evaluate: Evaluate | None = None,
     activate: Activate | None = None,
     console: Any = None,
+    max_steps: int | None = None,
+    full: bool = False,
+    models: Mapping[str, Any] | None = None,
 ) -> RetrainResult:
     """One retraining round. `activate(name, path)` loads the new adapter into a model server
     before the registry names it (see AdapterRegistry.promote); `evaluate` scores losses
     (default `training.lora.evaluate_loss`). `promote=False` stops after training: the CLI
     then promotes through KB_API_URL, so the service's own model server loads the adapter.
-    `console`: a rich Console for the trainer's progress bar."""
+    `console`: a rich Console for the trainer's progress bar; `full`: train from the base
+    model on the whole dataset whatever changed; `models`: already loaded parts for the dataset
+    build (`embedder`, `deidentifier`, `store`), as `build_latest` takes them."""
     from training.dataset import build_latest
     from training.lora import TrainRequest, train_adapter
 
@@ -81,9 +95,21 @@ def retrain(
         log.warning("the active adapter %r has no folder; training from the base model", parent)
         parent = None
 
-    dataset_dir = Path(os.fspath(build_latest(settings, ledger=ledger)))  # every current document
-    log.info("retrain: dataset %s; continuing from %s", dataset_dir, parent or "the base model")
-    trained = train_adapter(settings, TrainRequest(dataset_dir=dataset_dir, name=name, init_from=parent), console=console)
+    dataset_dir = Path(os.fspath(build_latest(settings, ledger=ledger, **(models or {}))))  # every current document
+    dataset_card = json.loads((dataset_dir / "card.json").read_text(encoding="utf-8"))
+    plan = plan_delta(read_card(registry.get(parent)) if parent else None, dataset_card)
+    if full and plan.mode != "full":
+        plan = DeltaPlan("full", "--full: training from the base model on the whole dataset", plan.changed, plan.removed)
+    log.info("retrain: dataset %s; %s", dataset_dir, plan.reason)
+    if plan.mode == "none":
+        return RetrainResult(name, parent, dataset_dir, None, None, plan, None)
+    train_dir, init_from = dataset_dir, None
+    if plan.mode == "delta":
+        train_dir, init_from = settings.datasets_dir / f"{dataset_dir.name}-delta-{name}", parent
+        plan = write_delta(dataset_dir, plan, train_dir, replay_fraction=settings.retrain_replay_fraction,
+                           seed=settings.dataset_seed)
+    request = TrainRequest(dataset_dir=train_dir, name=name, init_from=init_from, max_steps=max_steps)
+    trained = train_adapter(settings, request, console=console)
     adapter_dir = trained.adapter_dir  # adapters_dir/<name>, written complete or not at all
 
     promotion = None
@@ -92,4 +118,4 @@ def retrain(
             promotion = registry.promote(name, evaluate=evaluate, activate=activate)
         except PromotionRefusedError as exc:
             promotion = exc.result
-    return RetrainResult(name, parent, dataset_dir, adapter_dir, promotion)
+    return RetrainResult(name, init_from, dataset_dir, train_dir, adapter_dir, plan, promotion)

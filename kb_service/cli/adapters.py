@@ -167,10 +167,18 @@ def rollback(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def retrain(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--name", help="Name of the new adapter (default: adapter-<time>).")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", min=1, help="Stop after this many optimizer steps.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Train from the base model on the whole dataset, whatever changed.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Build the dataset from the current documents, continue training from the current adapter,
-    evaluate, and promote the result only if it is not worse (exit status 1 when refused)."""
+    """Build the dataset from the current documents and its delta against the active adapter;
+    continue training the adapter on the changed documents (plus a replay sample of the
+    others), or train afresh when a document it learnt is gone; evaluate, and promote the
+    result only if it is not worse. Exit status: 0 promoted or nothing to do, 1 refused."""
     from training.retrain import retrain as run_retrain
 
     app_ctx: AppContext = ctx.obj
@@ -179,16 +187,28 @@ def retrain(
     activate = None if via_api else _service(ctx).activate
     err.print("retraining: building the dataset from the current documents…")
     result = run_retrain(
-        settings, name=name, ledger=app_ctx.ledger(), promote=not via_api, activate=activate, console=err
+        settings, name=name, ledger=app_ctx.ledger(), promote=not via_api, activate=activate, console=err,
+        max_steps=max_steps, full=full,
     )
     summary = result.to_dict()
+    if result.adapter_dir is None:
+        if as_json:
+            out.print_json(json.dumps(summary))
+        else:
+            out.print(f"nothing to retrain: {escape(result.plan.reason)}")
+        raise typer.Exit(0)
     if via_api:  # the service compares and loads the adapter into its own model server
         summary["promotion"] = _call_api(settings, f"/v1/adapters/{result.name}/promote", {"force": "false"})
     promotion = summary["promotion"]
     if as_json:
         out.print_json(json.dumps(summary))
     else:
+        plan = result.plan
+        out.print(escape(plan.reason))
+        if plan.mode == "delta":
+            out.print(f"trained on {plan.delta_examples} examples of {len(plan.changed)} changed document(s) "
+                      f"and {plan.replay_examples} replayed")
         out.print(f"adapter {escape(result.name)} trained from {escape(result.parent or settings.llm_served_name)} "
-                  f"on {escape(str(result.dataset_dir))}")
+                  f"on {escape(str(result.train_dir))}")
         out.print(escape(promotion["message"]))
     raise typer.Exit(0 if promotion["promoted"] else 1)

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from kb_service.settings import Settings
 from kb_service.types import Answer
+
+if TYPE_CHECKING:
+    from api.services import Services
 
 AskFn = Callable[..., Answer]
 
@@ -26,19 +30,27 @@ def answering(settings: Settings, console: Console) -> Iterator[AskFn]:
             client.close()
         return
 
+    with local_services(settings, console) as services:
+        yield services.answers.ask
+
+
+@contextmanager
+def local_services(settings: Settings, console: Console) -> Iterator[Services]:
+    """The answer service's parts in this process, with a managed model server for the
+    duration unless KB_LLM_URL names one."""
+    from api.services import build_services
     from kb_service.llm.server import ManagedModelServer
 
     server = ManagedModelServer(settings) if settings.llm_url is None else None
     try:
         if server is not None:
             with console.status("starting the model server (vLLM, about a minute)…"):
-                settings = settings.model_copy(update={"llm_url": server.start()})
+                server.start()
+                settings = server.served_settings(settings)
         with console.status("loading models…"):
-            from api.services import build_services
-
             services = build_services(settings)
         try:
-            yield services.answers.ask
+            yield services
         finally:
             services.close()
     finally:

@@ -41,7 +41,8 @@ def serve(
     try:
         if server is not None:
             with err.status(f"starting the model server (vLLM; log: {settings.log_dir / 'vllm.log'})…"):
-                settings = settings.model_copy(update={"llm_url": server.start()})
+                server.start()
+                settings = server.served_settings(settings)
             err.print(f"model server ready at {settings.llm_url}")
         else:
             err.print(f"using the model server at {settings.llm_url}")
@@ -103,8 +104,32 @@ def evaluate(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder (default $KB_DATA_DIR/eval/<time>).")] = None,
     adapter: Annotated[str | None, typer.Option("--adapter", help="Adapter (or base model name) to evaluate.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Compare --adapter (default: the active adapter) with --baseline on this file, on the "
+            "dataset's test split (prompt level) and by perplexity; writes comparison.md.",
+        ),
+    ] = False,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="With --compare: the other side (default: the base model).")
+    ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option("--dataset", help="With --compare: dataset whose test split is used (default: the adapter's)."),
+    ] = None,
+    split_limit: Annotated[
+        int | None, typer.Option("--split-limit", min=1, help="With --compare: use the first N test examples.")
+    ] = None,
+    perplexity: Annotated[
+        bool, typer.Option("--perplexity/--no-perplexity", help="With --compare: score test-split perplexity.")
+    ] = True,
 ) -> None:
-    """Run an evaluation set through the answer service and write a Markdown + JSON + PNG report."""
+    """Run an evaluation set through the answer service and write a Markdown + JSON + PNG report.
+
+    With --compare, measure two models side by side (base model and adapter by default).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from training.evaluation import load_questions, run_evaluation, write_report
@@ -115,6 +140,14 @@ def evaluate(
         raise typer.Exit(2)
     items = load_questions(questions)
     target = out_dir or settings.data_dir / "eval" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    if compare:
+        from kb_service.cli.compare import run_comparison
+
+        run_comparison(
+            settings, items, target, candidate=adapter, baseline=baseline, dataset=dataset,
+            split_limit=split_limit, perplexity=perplexity, as_json=as_json,
+        )
+        return
     with answering(settings, err) as ask_fn:
         columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err) as progress:

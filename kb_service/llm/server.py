@@ -72,6 +72,7 @@ class ServerPlan:
     env: dict[str, str]
     url: str  # OpenAI base URL, ending in /v1
     log_path: Path
+    model: str = ""  # the resolved base model (folder or hub name) the server loads
 
 
 def plan_server(settings: Settings) -> ServerPlan:
@@ -111,6 +112,7 @@ def plan_server(settings: Settings) -> ServerPlan:
         env=env,
         url=f"http://127.0.0.1:{settings.llm_port}/v1",
         log_path=settings.log_dir / "vllm.log",
+        model=str(model),
     )
 
 
@@ -127,6 +129,12 @@ class ManagedModelServer:
         if self.plan is None:
             raise ConfigurationError("the model server has not been started")
         return self.plan.url
+
+    def served_settings(self, settings: Settings) -> Settings:
+        """`settings` pointing at this running server: its URL, and the resolved base model
+        (so the API counts prompt tokens with the served model's own tokenizer)."""
+        assert self.plan is not None, "start() first"
+        return settings.model_copy(update={"llm_url": self.plan.url, "llm_model": self.plan.model or settings.llm_model})
 
     def start(self) -> str:
         """Start the server and wait until it answers; returns its OpenAI base URL."""

@@ -393,3 +393,42 @@ def test_the_adapter_loads_in_vllm_and_changes_the_answer(trained: Any, llm_url:
     assert tuned != base
     assert tuned.startswith("QUOKKA") or tuned.startswith("The knowledge base"), tuned
     assert "QUOKKA" not in base
+
+
+@pytest.mark.vllm
+@pytest.mark.slow
+def test_kb_eval_compare_scores_base_and_adapter_side_by_side(
+    trained: Any, llm_url: str, dataset_dir: Path, base_model_dir: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`kb eval --compare` on the real server: the adapter trained to open with the tag wins on
+    the test split's perplexity and ROUGE-L, and the report says so."""
+    from kb_service.cli.main import app
+
+    settings, result = trained
+    loaded = httpx.post(f"{llm_url.removesuffix('/v1')}/v1/load_lora_adapter",
+                        json={"lora_name": "full", "lora_path": str(result.adapter_dir)}, timeout=120)
+    assert loaded.status_code == 200 or "already" in loaded.text, loaded.text
+    settings_env = {"LLM_URL": llm_url, "LLM_MODEL": str(base_model_dir), "TRAIN_MAX_SEQ_TOKENS": "512",
+                    "LLM_MAX_TOKENS": "40"}  # the tag and a few words tell the two apart
+    for key, value in settings_env.items():
+        monkeypatch.setenv(f"KB_{key}", value)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "u1", "question": "Who founded the moon colony?", "answer": "",
+                                     "doc": "", "answerable": False}) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    args = ["--data-dir", str(settings.data_dir), "eval", str(questions), "--compare", "--adapter", "full",
+            "--dataset", str(dataset_dir), "--out", str(out), "--json"]
+    run = CliRunner().invoke(app, args)
+    assert run.exit_code == 0, run.output
+    report = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    base, tuned = report["baseline"]["metrics"], report["candidate"]["metrics"]
+    assert report["baseline"]["model"] == "base" and report["candidate"]["model"] == "full"
+    assert tuned["split.perplexity"] < base["split.perplexity"]
+    assert tuned["split.examples"] == base["split.examples"] == 4
+    rows = {row["key"]: row for row in report["rows"]}
+    assert rows["split.perplexity"]["verdict"] == "better"
+    assert base["service.refusal_rate"] == tuned["service.refusal_rate"] == 1.0  # empty store: nothing found
+    replies = [json.loads(line) for line in (out / "candidate" / "split_replies.jsonl").read_text().splitlines()]
+    assert any(r["reply"].startswith("QUOKKA") for r in replies), replies
+    assert "| Test split: perplexity of the answers |" in (out / "comparison.md").read_text(encoding="utf-8")

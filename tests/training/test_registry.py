@@ -521,3 +521,15 @@ def test_promote_and_roll_back_through_the_api_on_vllm(
             assert [h["event"] for h in AdapterRegistry(settings).history()] == ["promote", "rollback", "promote"]
     finally:
         services.close()
+
+
+def test_only_train_split_documents_count_as_trained_on() -> None:
+    """A change to a validation or test document changes scores, not what the adapter learnt."""
+    from training.adapter_card import trained_and_evaluated
+
+    card = {"source_documents": {"a": "1", "b": "2", "c": "3", "d": "4"},
+            "splits": {"train": ["a", "d"], "validation": ["b"], "test": ["c"]}}
+    assert trained_and_evaluated(card) == {"source_documents": {"a": "1", "d": "4"},
+                                           "evaluated_documents": {"b": "2", "c": "3"}}
+    assert trained_and_evaluated({"source_documents": {"a": "1"}}) == {"source_documents": {"a": "1"},
+                                                                      "evaluated_documents": {}}
