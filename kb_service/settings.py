@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     NoDecode,
     BaseSettings,
@@ -60,14 +60,40 @@ class Settings(BaseSettings):
     )
 
     # --- vector store ------------------------------------------------------------------
-    store_backend: Literal["lancedb"] = Field(
-        "lancedb", description="Vector store backend. The embedded LanceDB store is the default."
+    store_backend: Literal["lancedb", "weaviate"] = Field(
+        "lancedb",
+        description=(
+            "Vector store backend: 'lancedb' (embedded, the default) or 'weaviate' (a server at "
+            "KB_WEAVIATE_URL; `kb store migrate` copies an existing store across)."
+        ),
     )
     store_table: str = Field("chunks", description="Table / collection name for chunks.")
     ann_index_min_rows: int = Field(
         50_000,
         ge=256,
         description="Build an ANN index once the table holds this many chunks; below it, exact search.",
+    )
+
+    # --- Weaviate ----------------------------------------------------------------------
+    weaviate_url: str | None = Field(
+        None,
+        description="HTTP URL of the Weaviate server, e.g. http://localhost:8080 (needed when store_backend is 'weaviate').",
+    )
+    weaviate_api_key: SecretStr | None = Field(
+        None, description="API key for a Weaviate server with API-key authentication; unset = anonymous."
+    )
+    weaviate_grpc_port: int = Field(
+        50051, ge=1, le=65535, description="gRPC port of the Weaviate server (same host as weaviate_url)."
+    )
+    weaviate_tenant: str | None = Field(
+        None,
+        description="Set: the collection is multi-tenant and this knowledge base is this tenant. Unset: single-tenant.",
+    )
+    weaviate_replication_factor: int = Field(
+        1, ge=1, description="Copies of each shard, for a Weaviate cluster; applied when the collection is created."
+    )
+    weaviate_timeout_s: float = Field(
+        30, gt=0, description="Seconds to wait for one Weaviate query or write batch."
     )
 
     # --- embedding -----------------------------------------------------------------------
@@ -90,6 +116,25 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(32, ge=0, description="Token overlap between consecutive chunks.")
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused.")
     max_pages: int = Field(5_000, ge=1, description="Documents with more pages than this are refused.")
+    parse_isolation: Literal["subprocess", "inline"] = Field(
+        "subprocess",
+        description=(
+            "Where files are parsed: `subprocess` = in a separate worker process under the time and memory "
+            "limits below, so a hostile file fails on its own and cannot hang or crash the service; "
+            "`inline` = in the ingesting process, without those limits (debugging, trusted input)."
+        ),
+    )
+    parse_timeout_s: float = Field(
+        60.0, gt=0, description="Most seconds parsing one file may take; past it the worker is killed and the file fails."
+    )
+    parse_memory_mb: int = Field(
+        2048,
+        ge=128,
+        description=(
+            "Most memory (address space, MiB, interpreter and parsers included: about 80 MB) the parse worker "
+            "may use for one file; past it the file fails. Keep it well above KB_MAX_FILE_MB."
+        ),
+    )
 
     # --- de-identification -------------------------------------------------------------
     pii_entities: EnvList = Field(
@@ -231,6 +276,10 @@ class Settings(BaseSettings):
     train_eval_steps: int = Field(20, ge=1, description="Evaluate on the validation split and checkpoint every N steps.")
     train_early_stopping_patience: int = Field(3, ge=0, description="Evaluations without improvement before stopping (0 = never).")
     train_packing: bool = Field(True, description="Pack short examples into full sequences (no padding waste).")
+    retrain_replay_fraction: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="kb retrain: share of the unchanged documents' examples replayed beside the changed ones.",
+    )
     train_qlora: Literal["auto", "on", "off"] = Field(
         "auto", description="4-bit QLoRA (bitsandbytes): 'auto' = on a CUDA GPU only."
     )
@@ -325,6 +374,11 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def feedback_path(self) -> Path:
+        """Ratings of answers (POST /v1/feedback), append-only JSONL, de-identified."""
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def adapters_dir(self) -> Path:

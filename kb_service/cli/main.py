@@ -17,6 +17,7 @@ from kb_service.cli import adapters as adapters_cli
 from kb_service.cli import dataset as dataset_cli
 from kb_service.cli import docs as docs_cli
 from kb_service.cli import serve as serve_cli
+from kb_service.cli import store as store_cli
 from kb_service.cli import train as train_cli
 from kb_service.cli.context import AppContext, configure_logging
 from kb_service.errors import KBError
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.add_typer(docs_cli.app, name="docs")
 app.add_typer(dataset_cli.app, name="dataset")
 app.add_typer(adapters_cli.app, name="adapters")
+app.add_typer(store_cli.app, name="store")
 app.command()(serve_cli.serve)
 app.command()(serve_cli.ask)
 app.command(name="eval")(serve_cli.evaluate)

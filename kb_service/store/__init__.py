@@ -19,4 +19,22 @@ def make_store(settings: Settings, dim: int) -> VectorStore:
             return LanceDBStore(
                 settings.store_dir, settings.store_table, dim, settings.ann_index_min_rows
             )
+        case "weaviate":
+            if not settings.weaviate_url:
+                raise ConfigurationError(
+                    "KB_STORE_BACKEND=weaviate needs KB_WEAVIATE_URL (e.g. http://localhost:8080)"
+                )
+            from kb_service.store.weaviate_store import WeaviateStore
+
+            api_key = settings.weaviate_api_key
+            return WeaviateStore(
+                settings.weaviate_url,
+                dim,
+                table=settings.store_table,
+                api_key=api_key.get_secret_value() if api_key is not None else None,
+                grpc_port=settings.weaviate_grpc_port,
+                tenant=settings.weaviate_tenant,
+                replication_factor=settings.weaviate_replication_factor,
+                timeout_s=settings.weaviate_timeout_s,
+            )
     raise ConfigurationError(f"unknown store backend {settings.store_backend!r}")
