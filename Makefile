@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install run test bench clean-data
+.PHONY: install browser run test bench clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,13 +20,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The chat widget's browser tests drive Debian's Chromium, never a browser build that
+# `playwright install` would download. Installed once (as root, or through sudo).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+
+browser: $(CHROMIUM)
+
 # Local use: keyless access on 127.0.0.1 (KB_OPEN_ACCESS; the service warns at start).
 run: install
 	$(BIN)/kb ingest samples/
 	$(BIN)/kb docs list
 	KB_OPEN_ACCESS=$${KB_OPEN_ACCESS:-true} $(BIN)/kb serve
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
 bench: install

@@ -12,9 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.auth import KeyRing
 from api.chat_service import ChatService
 from api.errors import install_error_handlers
+from api.feedback_service import FeedbackService
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
+from api.metrics_history import MetricsHistory, history_path
 from api.routers import adapters, ask, documents, health, openai_compat
+from api.routers import feedback, widget
+from api.routers import admin as admin_routes
 from api.services import Services, build_services
 from kb_service.settings import Settings
 
@@ -31,10 +35,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         built = services or build_services(settings)
         app.state.services = built
         app.state.chat = ChatService(built.answers, built.generator)
+        app.state.feedback = FeedbackService(settings.feedback_path, scrub=built.scrub)
         log.info("kb-service API ready")
         try:
             yield
         finally:
+            app.state.metrics.history.flush()  # the last partial minute of the admin chart
             if owned:
                 built.close()
 
@@ -50,10 +56,14 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.settings = settings
     app.state.keyring = KeyRing.from_settings(settings)
     app.state.metrics = metrics = Metrics()
+    metrics.history = MetricsHistory(history_path(settings.data_dir))
     install_error_handlers(app)
     for router in (ask.router, openai_compat.router, documents.router, health.router):
         app.include_router(router)
     app.include_router(adapters.router)
+    app.include_router(feedback.router)
+    app.include_router(widget.router)
+    app.include_router(admin_routes.router)
 
     upload_limit = int(settings.max_file_mb * 1024 * 1024) + 64 * 1024  # multipart overhead
     json_limit = settings.max_request_kb * 1024

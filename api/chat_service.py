@@ -58,6 +58,8 @@ def kb_info(answer: Answer) -> KBInfo:
         suppressed_reason=answer.suppressed_reason,
         trimmed=answer.trimmed,
         timings=answer.timings,
+        model=answer.model,
+        adapter=answer.adapter,
     )
 
 

@@ -8,6 +8,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics_history import MetricsHistory
 from kb_service.types import Answer
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -44,8 +45,14 @@ class Metrics:
             registry=self.registry,
         )
         self.ingested_chunks = Counter("kb_ingest_chunks", "Chunks indexed from uploads", registry=self.registry)
+        self.feedback = Counter(
+            "kb_feedback", "Feedback on answers by rating (up, down)", ["rating"], registry=self.registry
+        )
+        for rating in ("up", "down"):  # both series exist from the start, at 0
+            self.feedback.labels(rating)
         self._answered = 0
         self._suppressed = 0
+        self.history: MetricsHistory | None = None  # answers per minute, for the admin page
 
     def observe_answer(self, answer: Answer) -> None:
         outcome = "suppressed" if answer.suppressed_reason else ("trimmed" if answer.trimmed else "grounded")
@@ -57,11 +64,16 @@ class Metrics:
         self._answered += 1
         self._suppressed += outcome == "suppressed"
         self.suppression_ratio.set(self._suppressed / self._answered)
+        if self.history is not None:
+            self.history.record(suppressed=outcome == "suppressed", latency_ms=answer.timings.get("total"))
 
     def observe_ingest(self, status: str, chunks: int) -> None:
         self.ingested.labels(status).inc()
         if status == "ingested":
             self.ingested_chunks.inc(chunks)
+
+    def observe_feedback(self, rating: str) -> None:
+        self.feedback.labels(rating).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

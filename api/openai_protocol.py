@@ -46,6 +46,8 @@ class KBInfo(BaseModel):
     suppressed_reason: str | None
     trimmed: bool
     timings: dict[str, float]
+    model: str | None = Field(None, description="Model that generated the answer (base or adapter name).")
+    adapter: str | None = Field(None, description="LoRA adapter used, if any.")
 
 
 class AssistantMessage(BaseModel):
