@@ -173,7 +173,7 @@ def load_model(base: str, hw: TrainHardware, *, adapter: Path | None, trainable:
         try:
             import bitsandbytes  # noqa: F401
         except ImportError as exc:
-            raise missing_extra("bitsandbytes", "train-gpu") from exc
+            raise missing_extra("bitsandbytes", "llm-gpu") from exc
         from transformers import BitsAndBytesConfig
 
         kwargs["quantization_config"] = BitsAndBytesConfig(
@@ -417,11 +417,14 @@ def train_adapter(
         parent=request.init_from,
         data={**info["data"], "test_examples": len(test)},
     )
-    try:
-        target = save_adapter_folder(settings.adapters_dir, request.name, trainer.model, built, history)
-    except FileExistsError as exc:
-        raise TrainingError(str(exc)) from exc
-    shutil.rmtree(checkpoints, ignore_errors=True)  # optimizer states are large; the run is complete
+    target = settings.adapters_dir / request.name
+    if trainer.is_world_process_zero():  # under torchrun / accelerate launch, one process writes
+        try:
+            target = save_adapter_folder(settings.adapters_dir, request.name, trainer.model, built, history)
+        except FileExistsError as exc:
+            raise TrainingError(str(exc)) from exc
+        shutil.rmtree(checkpoints, ignore_errors=True)  # optimizer states are large; the run is complete
+    trainer.accelerator.wait_for_everyone()
     return TrainResult(adapter_dir=target, card=built)
 
 

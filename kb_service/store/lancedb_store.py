@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import threading
+from datetime import timedelta
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # How many candidates each side of a hybrid search contributes before fusion.
 HYBRID_CANDIDATES = 50
+READ_CONSISTENCY_S = 1.0  # how stale a read may be when another process writes the table
 # Columns returned by searches (never the vector: it is large and not needed).
 _RESULT_COLUMNS = [
     "chunk_id",
@@ -137,7 +139,9 @@ class LanceDBStore:
             import lancedb
 
             self._path.mkdir(parents=True, exist_ok=True)
-            db = lancedb.connect(str(self._path))
+            # Another process (kb watch beside kb serve) may write the table: reads check for a
+            # newer version at most this often, so its writes show up without a restart.
+            db = lancedb.connect(str(self._path), read_consistency_interval=timedelta(seconds=READ_CONSISTENCY_S))
             if self._table_name in db.list_tables().tables:
                 table = db.open_table(self._table_name)
                 stored_dim = table.schema.field("vector").type.list_size

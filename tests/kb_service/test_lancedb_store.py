@@ -41,3 +41,28 @@ def test_ann_index_is_built_once_large_enough(tmp_path: Path) -> None:
     target = chunks[123]
     hits = store.search(target.vector, None, k=1, mode="vector")
     assert hits[0].chunk_id == target.chunk.chunk_id
+
+
+def test_writes_of_another_process_become_visible_without_reopening(tmp_path: Path) -> None:
+    """`kb watch` and `kb serve` are separate processes on one store: a reader that has the
+    table open sees what another process wrote once the consistency interval has passed."""
+    import subprocess
+    import sys
+    import time
+
+    from kb_service.store.lancedb_store import READ_CONSISTENCY_S
+
+    reader = LanceDBStore(tmp_path, "chunks", DIM)
+    reader.upsert(corpus()[:2])
+    assert reader.count() == 2
+    writer = (
+        "import sys; sys.path.insert(0, '.');"
+        "from pathlib import Path;"
+        "from kb_service.store.lancedb_store import LanceDBStore;"
+        "from tests.kb_service.store_contract import DIM, corpus;"
+        f"LanceDBStore(Path({str(tmp_path)!r}), 'chunks', DIM).upsert(corpus()[2:])"
+    )
+    subprocess.run([sys.executable, "-c", writer], check=True, cwd=Path(__file__).resolve().parents[2])
+    time.sleep(READ_CONSISTENCY_S + 0.2)
+    assert reader.count() == 6
+    assert reader.search(axis(4), "hotel", k=1)[0].document_id == "expenses"
