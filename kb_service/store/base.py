@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from kb_service.store.filters import Filter
+from kb_service.text import keyword_text
 from kb_service.types import Passage, SearchMode, StoredChunk
 
 RRF_K = 60
@@ -77,3 +80,31 @@ def reciprocal_rank_fusion(
                 )
     order = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
     return [best[cid].model_copy(update={"score": fused[cid]}) for cid in order]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chunk_fields(stored: StoredChunk) -> dict[str, Any]:
+    """A chunk as the flat fields every backend stores (the vector is stored beside them):
+    the BM25 text with CJK bigrams, the hash that lets re-ingestion reuse vectors, the
+    redaction counts as JSON."""
+    chunk = stored.chunk
+    return {
+        "chunk_id": chunk.chunk_id,
+        "document_id": chunk.document_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "version": chunk.version,
+        "ordinal": chunk.ordinal,
+        "text": chunk.text,
+        "keyword_text": keyword_text(chunk.embedding_text()),
+        "text_hash": text_hash(chunk.embedding_text()),
+        "section": chunk.section,
+        "section_path": list(chunk.section_path),
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+        "token_count": chunk.token_count,
+        "redactions": json.dumps(chunk.redactions, sort_keys=True),
+    }

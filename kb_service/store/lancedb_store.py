@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
-from datetime import timedelta
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from kb_service.errors import StoreError
-from kb_service.store.base import reciprocal_rank_fusion
+from kb_service.store.base import chunk_fields, reciprocal_rank_fusion, text_hash
 from kb_service.store.filters import Eq, Filter, to_sql
 from kb_service.text import keyword_text
-from kb_service.types import Chunk, Passage, SearchMode, StoredChunk
+from kb_service.types import Passage, SearchMode, StoredChunk
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +33,6 @@ _RESULT_COLUMNS = [
     "ordinal",
     "text",
 ]
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _schema(dim: int) -> Any:
@@ -67,25 +61,7 @@ def _schema(dim: int) -> Any:
 
 
 def _row(stored: StoredChunk) -> dict[str, Any]:
-    chunk: Chunk = stored.chunk
-    return {
-        "chunk_id": chunk.chunk_id,
-        "document_id": chunk.document_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "version": chunk.version,
-        "ordinal": chunk.ordinal,
-        "text": chunk.text,
-        "keyword_text": keyword_text(chunk.embedding_text()),
-        "text_hash": text_hash(chunk.embedding_text()),
-        "section": chunk.section,
-        "section_path": list(chunk.section_path),
-        "page_start": chunk.page_start,
-        "page_end": chunk.page_end,
-        "token_count": chunk.token_count,
-        "redactions": json.dumps(chunk.redactions, sort_keys=True),
-        "vector": [float(x) for x in stored.vector],
-    }
+    return {**chunk_fields(stored), "vector": [float(x) for x in stored.vector]}
 
 
 def _passage(row: dict[str, Any], score: float, **extra: float | None) -> Passage:

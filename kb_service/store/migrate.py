@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from kb_service.errors import StoreError
-from kb_service.store.base import VectorStore
+from kb_service.store.base import VectorStore, text_hash
 from kb_service.store.filters import And, Eq
-from kb_service.store.lancedb_store import text_hash
 from kb_service.types import Chunk, Passage, StoredChunk
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kb_service.errors import StoreError
+from kb_service.store.base import chunk_fields
 from kb_service.store.filters import And, Eq, Filter, In
-from kb_service.store.lancedb_store import text_hash
-from kb_service.text import keyword_text
 from kb_service.types import Chunk, Passage, StoredChunk
 
 if TYPE_CHECKING:
@@ -137,24 +136,7 @@ def chunk_uuid(chunk_id: str) -> str:
 
 def chunk_properties(stored: StoredChunk) -> dict[str, Any]:
     """A chunk as the properties of its Weaviate object (the vector travels beside them)."""
-    chunk = stored.chunk
-    return {
-        "chunk_id": chunk.chunk_id,
-        "document_id": chunk.document_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "version": chunk.version,
-        "ordinal": chunk.ordinal,
-        "text": chunk.text,
-        "keyword_text": keyword_text(chunk.embedding_text()),
-        "text_hash": text_hash(chunk.embedding_text()),
-        "section": chunk.section,
-        "section_path": list(chunk.section_path),
-        "page_start": chunk.page_start,
-        "page_end": chunk.page_end,
-        "token_count": chunk.token_count,
-        "redactions": json.dumps(chunk.redactions, sort_keys=True),
-    }
+    return chunk_fields(stored)
 
 
 def passage_from_properties(props: Mapping[str, Any], score: float, **extra: float | None) -> Passage:
