@@ -26,3 +26,20 @@ class EmptyDocumentError(IngestError):
 
 class FileTooLargeError(IngestError):
     pass
+
+
+class ParseLimitError(IngestError):
+    """Parsing hit a safety limit: the file is hostile, broken, or far heavier than its size
+    suggests (a decompression bomb, a quadratic content stream)."""
+
+
+class ParseTimeoutError(ParseLimitError):
+    pass
+
+
+class ParseMemoryError(ParseLimitError):
+    pass
+
+
+class ParserCrashError(IngestError):
+    """The parse worker died on this file (a crash in native code, a kill by the system)."""

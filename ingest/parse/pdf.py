@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.clean import clean_text, join_hyphenated, remove_page_furniture
-from ingest.errors import CorruptFileError, EncryptedFileError, EmptyDocumentError, FileTooLargeError
+from ingest.errors import (
+    CorruptFileError,
+    EmptyDocumentError,
+    EncryptedFileError,
+    FileTooLargeError,
+    ParseLimitError,
+)
 from ingest.parse.document import Block, ParsedDocument
 from ingest.parse.textutil import normalise_whitespace
 from ingest.parse.headings import heading_level_from_numbering, looks_like_heading, split_article
@@ -39,9 +45,18 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def _limit_error(source: str, exc: Exception) -> ParseLimitError:
+    """pypdf refuses to inflate a stream past 75 MB, to follow a page tree deeper than 100
+    levels, to read a declared stream length beyond reason: the file is hostile or broken."""
+    return ParseLimitError(
+        f"{source} exceeds a safety limit of the PDF reader and was refused as a possible "
+        f"decompression or nesting bomb ({exc})"
+    )
+
+
 def _open(data: bytes, source: str) -> Any:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     if not data:
         raise EmptyDocumentError(f"{source} is empty (0 bytes)")
@@ -56,11 +71,13 @@ def _open(data: bytes, source: str) -> Any:
                 raise EncryptedFileError(f"{source} is encrypted and cannot be opened: {exc}") from exc
             if not unlocked:
                 raise EncryptedFileError(
-                    f"{source} is password-protected; remove the password and ingest it again"
+                    f"{source} is an encrypted PDF that needs a password: remove the password and upload it again"
                 )
         _ = len(reader.pages)
     except (EncryptedFileError, EmptyDocumentError):
         raise
+    except LimitReachedError as exc:
+        raise _limit_error(source, exc) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         raise CorruptFileError(f"{source} is damaged and cannot be read ({type(exc).__name__}: {exc})") from exc
     return reader
@@ -129,8 +146,12 @@ def _heading_candidates(pages: list[Any]) -> dict[str, int]:
 
 
 def _layout_lines(page: Any) -> list[str]:
+    from pypdf.errors import LimitReachedError
+
     try:
         text = page.extract_text(extraction_mode="layout")
+    except (LimitReachedError, MemoryError):
+        raise  # the plain pass would hit the same wall
     except Exception:
         text = page.extract_text() or ""
     return [line.rstrip() for line in clean_text(text or "").splitlines()]
@@ -221,6 +242,8 @@ def _blocks_for_page(
 
 
 def parse_pdf(data: bytes, source: str, max_pages: int = 5_000) -> ParsedDocument:
+    from pypdf.errors import LimitReachedError
+
     reader = _open(data, source)
     count = len(reader.pages)
     if count == 0:
@@ -231,12 +254,18 @@ def parse_pdf(data: bytes, source: str, max_pages: int = 5_000) -> ParsedDocumen
     outline = _outline(reader)
     try:
         page_lines = [_layout_lines(page) for page in reader.pages]
+        headings = {} if outline else _heading_candidates(list(reader.pages))
+    except MemoryError:
+        raise  # the parse worker turns it into its memory-limit error
+    except LimitReachedError as exc:
+        raise _limit_error(source, exc) from exc
+    except RecursionError as exc:
+        raise CorruptFileError(f"{source}: text extraction failed (structure nested too deeply)") from exc
     except Exception as exc:
         raise CorruptFileError(f"{source}: text extraction failed ({type(exc).__name__})") from exc
     page_lines = remove_page_furniture(page_lines)
 
     outline_titles = {_norm(entry.title): entry.level for entry in outline}
-    headings = {} if outline else _heading_candidates(list(reader.pages))
 
     blocks: list[Block] = []
     needs_ocr: list[int] = []
@@ -256,10 +285,10 @@ def parse_pdf(data: bytes, source: str, max_pages: int = 5_000) -> ParsedDocumen
     if not any(block.kind != "heading" for block in blocks):
         if needs_ocr:
             raise EmptyDocumentError(
-                f"{source} has no text layer (scanned or image-only, {len(needs_ocr)} page(s)); "
+                f"{source}: no extractable text (scanned or image-only, {len(needs_ocr)} page(s)); "
                 "it needs OCR before it can be ingested"
             )
-        raise EmptyDocumentError(f"no text found in {source}")
+        raise EmptyDocumentError(f"{source}: no extractable text")
 
     title = _title(reader, outline, blocks, source)
     return ParsedDocument(title=title, format="pdf", pages=count, blocks=blocks, needs_ocr_pages=needs_ocr)

@@ -1,0 +1,477 @@
+"""Parsing untrusted bytes in a separate process, under a time and a memory limit.
+
+Parsers hand hostile bytes to libraries (pypdf, python-docx, lxml, BeautifulSoup) that can be
+driven into pathological work: a content stream that makes layout extraction crawl, a zip bomb
+inside a .docx, a crash in native code. Such a file must fail on its own, with a reason, while
+the API or the watcher that received it keeps serving and the batch goes on.
+
+``IsolatedParser`` keeps one long-lived worker interpreter (``python -m ingest.isolation``).
+It is started with ``subprocess`` (fork + exec of a fresh interpreter), so nothing of the
+parent is inherited: not torch's thread pools, not spaCy's models, not the store's handles;
+``multiprocessing``'s fork would copy all of that, and its spawn would re-import the parent's
+main module. The worker limits its own address space (``RLIMIT_AS``); the parent waits at most
+``parse_timeout_s`` for each reply and kills the worker on a breach, then starts a fresh one
+at once so the next file does not wait. Files are parsed one at a time (the pipeline is
+serialised), so one worker is the whole pool. It is recycled every ``_RECYCLE_AFTER`` files.
+
+The worker replies in JSON, never pickle: its reply is data from a process that has read
+hostile bytes, and the parent rebuilds and type-checks every field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ingest.errors import (
+    CorruptFileError,
+    EmptyDocumentError,
+    EncryptedFileError,
+    FileTooLargeError,
+    IngestError,
+    ParseLimitError,
+    ParseMemoryError,
+    ParserCrashError,
+    ParseTimeoutError,
+    UnsupportedFormatError,
+)
+from ingest.parse import parse_bytes
+from ingest.parse.document import Block, ParsedDocument
+
+if TYPE_CHECKING:  # the worker does not need pydantic
+    from kb_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_FRAME = struct.Struct(">Q")
+_START_TIMEOUT_S = 60.0  # interpreter start and parser imports, on a busy machine
+_RECYCLE_AFTER = 200  # files per worker; bounds whatever a long life accumulates
+_EXIT_OUT_OF_MEMORY = 86  # the worker's exit status when it could not even reply
+_RESERVE_BYTES = 4 << 20  # freed on MemoryError so the worker can still reply
+_MAX_MESSAGE_CHARS = 1000
+_BLOCK_KINDS = ("heading", "paragraph", "table")
+_ERRORS: dict[str, type[IngestError]] = {
+    cls.__name__: cls
+    for cls in (
+        IngestError, UnsupportedFormatError, CorruptFileError, EncryptedFileError,
+        EmptyDocumentError, FileTooLargeError, ParseLimitError,
+    )
+}
+
+
+class DocumentParser(Protocol):
+    def warm_up(self) -> None: ...
+
+    def parse(self, data: bytes, source: str) -> ParsedDocument: ...
+
+    def close(self) -> None: ...
+
+
+def make_parser(settings: Settings) -> DocumentParser:
+    match settings.parse_isolation:
+        case "subprocess":
+            return IsolatedParser(settings)
+        case "inline":
+            return InlineParser(settings)
+    raise ValueError(f"unknown parse_isolation {settings.parse_isolation!r}")
+
+
+class InlineParser:
+    """Parses in the calling process: no time or memory limit (debugging, trusted input)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def warm_up(self) -> None:
+        pass
+
+    def parse(self, data: bytes, source: str) -> ParsedDocument:
+        return parse_bytes(data, source, max_pages=self._settings.max_pages)
+
+    def close(self) -> None:
+        pass
+
+
+class IsolatedParser:
+    """Parses in the worker process. Limits are read from the settings at every call, so a
+    changed memory limit takes effect with the next worker (started for it at once)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The current worker's process id (tests use it to crash the worker on purpose)."""
+        worker = self._worker
+        return worker.proc.pid if worker is not None and worker.proc.poll() is None else None
+
+    def warm_up(self) -> None:
+        """Start the worker without waiting for it: it boots while models load."""
+        with self._lock:
+            self._current()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.stop()
+                self._worker = None
+
+    def parse(self, data: bytes, source: str) -> ParsedDocument:
+        timeout = self._settings.parse_timeout_s
+        memory_mb = self._settings.parse_memory_mb
+        with self._lock:
+            worker = self._current()
+            try:
+                reply = worker.request(
+                    data, source, max_pages=self._settings.max_pages, timeout=timeout
+                )
+            except _WorkerStartError as exc:
+                self._replace()
+                raise ParserCrashError(
+                    f"{source}: the parse worker could not start ({exc}); see the service log"
+                ) from exc
+            except _Timeout:
+                log.warning(
+                    "parsing %s took longer than %g s; killing parse worker %d",
+                    source, timeout, worker.proc.pid,
+                )
+                self._replace()
+                raise ParseTimeoutError(
+                    f"{source}: parsing took longer than {timeout:g} s (limit KB_PARSE_TIMEOUT_S)"
+                ) from None
+            except _WorkerDied as exc:
+                self._replace()
+                status = exc.returncode
+                if status == _EXIT_OUT_OF_MEMORY:
+                    raise ParseMemoryError(_memory_message(source, memory_mb)) from None
+                described = _describe_exit(status)
+                log.error("parse worker %d died on %s (%s)", worker.proc.pid, source, described)
+                if status == -signal.SIGKILL:
+                    raise ParserCrashError(
+                        f"{source}: the parser was killed (SIGKILL), probably because the "
+                        "system ran out of memory"
+                    ) from None
+                raise ParserCrashError(
+                    f"{source}: the parser crashed ({described}); the file is probably malformed"
+                ) from None
+            except BaseException:  # a garbled reply, an interrupt: the pipe is out of step
+                self._replace()
+                raise
+            if reply.get("last"):
+                self._replace()  # the worker exits after this reply; start its successor now
+            try:
+                return _result(reply, source, memory_mb)
+            except (KeyError, TypeError, ValueError) as exc:
+                self._replace()
+                raise ParserBugError(
+                    f"malformed reply from the parse worker ({type(exc).__name__})"
+                ) from exc
+
+    # --- worker lifecycle (callers hold the lock) -------------------------------------------
+    def _current(self) -> _Worker:
+        worker = self._worker
+        if worker is None or not worker.usable(self._settings.parse_memory_mb):
+            if worker is not None:
+                worker.stop()
+            worker = self._worker = _Worker(self._settings.parse_memory_mb)
+        return worker
+
+    def _replace(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        self._worker = _Worker(self._settings.parse_memory_mb)
+
+
+def _memory_message(source: str, memory_mb: int) -> str:
+    return f"{source}: parsing needed more than {memory_mb} MB (limit KB_PARSE_MEMORY_MB)"
+
+
+def _describe_exit(status: int | None) -> str:
+    if status is None:
+        return "no exit status"
+    if status < 0:
+        try:
+            return signal.Signals(-status).name
+        except ValueError:
+            return f"signal {-status}"
+    return f"exit status {status}"
+
+
+def _result(reply: dict[str, Any], source: str, memory_mb: int) -> ParsedDocument:
+    """The parsed document, or the worker's error as the matching IngestError."""
+    if reply.get("ok"):
+        return _document_from_json(reply["document"])
+    kind = reply.get("kind")
+    if kind == "memory":
+        raise ParseMemoryError(_memory_message(source, memory_mb))
+    if kind == "ingest":
+        cls = _ERRORS.get(str(reply.get("type")), IngestError)
+        raise cls(str(reply.get("message", ""))[:_MAX_MESSAGE_CHARS])
+    raise ParserBugError(str(reply.get("type", "unknown"))[:100])
+
+
+def _document_from_json(raw: dict[str, Any]) -> ParsedDocument:
+    blocks = []
+    for text, page, kind, level in raw["blocks"]:
+        if kind not in _BLOCK_KINDS:
+            raise ValueError(f"parse worker sent a block of kind {kind!r}")
+        blocks.append(Block(str(text), int(page), kind, int(level)))
+    return ParsedDocument(
+        title=str(raw["title"]),
+        format=str(raw["format"]),
+        pages=int(raw["pages"]),
+        blocks=blocks,
+        needs_ocr_pages=[int(p) for p in raw["needs_ocr_pages"]],
+    )
+
+
+def _document_to_json(document: ParsedDocument) -> dict[str, Any]:
+    return {
+        "title": document.title,
+        "format": document.format,
+        "pages": document.pages,
+        "blocks": [[b.text, b.page, b.kind, b.level] for b in document.blocks],
+        "needs_ocr_pages": list(document.needs_ocr_pages),
+    }
+
+
+class ParserBugError(Exception):
+    """The parser raised something other than an IngestError in the worker: a bug. The
+    pipeline records it as an internal error under the original exception's type name."""
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__(type_name)
+        self.type_name = type_name
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _WorkerDied(Exception):
+    def __init__(self, returncode: int | None) -> None:
+        super().__init__(_describe_exit(returncode))
+        self.returncode = returncode
+
+
+class _WorkerStartError(Exception):
+    pass
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipes."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.ready = False
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen(  # -P: the cwd is not on the worker's path
+            [sys.executable, "-P", "-m", "ingest.isolation", str(memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        self._finalizer = weakref.finalize(self, _kill, self.proc)
+
+    def usable(self, memory_mb: int) -> bool:
+        return self.memory_mb == memory_mb and self.proc.poll() is None
+
+    def stop(self) -> None:
+        self._finalizer()
+
+    def request(
+        self, data: bytes, source: str, *, max_pages: int, timeout: float
+    ) -> dict[str, Any]:
+        if not self.ready:
+            try:
+                self._receive(time.monotonic() + _START_TIMEOUT_S)
+            except _Timeout:
+                raise _WorkerStartError(f"not ready after {_START_TIMEOUT_S:g} s") from None
+            except _WorkerDied as exc:
+                raise _WorkerStartError(str(exc)) from None
+            self.ready = True
+        deadline = time.monotonic() + timeout
+        header = json.dumps(
+            {
+                "source": source, "max_pages": max_pages, "size": len(data),
+                "alarm_s": int(timeout) + 30,  # the worker's own backstop if we are gone
+            }
+        ).encode()
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(_FRAME.pack(len(header)) + header)
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except OSError:  # it died, perhaps after replying that the file is too big for it
+            try:
+                return self._receive(time.monotonic() + 1.0)
+            except (_Timeout, _WorkerDied):
+                raise _WorkerDied(self._exit_status()) from None
+        return self._receive(deadline)
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        try:
+            (size,) = _FRAME.unpack(_read_exact(fd, _FRAME.size, deadline))
+            payload = _read_exact(fd, size, deadline)
+        except EOFError:
+            raise _WorkerDied(self._exit_status()) from None
+        reply = json.loads(payload)
+        if not isinstance(reply, dict):
+            raise ValueError("the parse worker's reply is not an object")
+        return reply
+
+    def _exit_status(self) -> int | None:
+        try:
+            return self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return self.proc.returncode
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a kill that did not take
+        log.error("parse worker %d did not exit after SIGKILL", proc.pid)
+
+
+def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+    """``size`` bytes from a pipe, or _Timeout at the deadline, or EOFError."""
+    buffer = bytearray()
+    while len(buffer) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout
+        readable, _, _ = select.select([fd], [], [], remaining)
+        if not readable:
+            raise _Timeout
+        chunk = os.read(fd, min(size - len(buffer), 1 << 20))
+        if not chunk:
+            raise EOFError
+        buffer += chunk
+    return bytes(buffer)
+
+
+# --- the worker side ------------------------------------------------------------------------
+
+
+def _serve(memory_mb: int) -> None:
+    """The worker's loop: one request in, one reply out, until the parent closes the pipe."""
+    import resource
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; it stops us
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    try:
+        os.dup2(2, 1)  # a stray print() in a library must not corrupt the reply stream
+    except OSError:  # the parent runs without a stderr
+        os.dup2(devnull, 1)
+    logging.basicConfig(
+        level=logging.WARNING, format="parse worker: %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # hostile files make it chatty
+
+    for module in ("pdf", "docx", "html", "markdown", "text"):  # the first file should not wait
+        __import__(f"ingest.parse.{module}")
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dump of a document's contents
+    limit = memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+    reserve = bytearray(_RESERVE_BYTES)
+    _send(replies, {"ready": True, "pid": os.getpid()})
+    for served in range(1, _RECYCLE_AFTER + 1):
+        try:
+            head = requests.read(_FRAME.size)
+            if len(head) < _FRAME.size:
+                return  # the parent closed the pipe or is gone
+            (size,) = _FRAME.unpack(head)
+            request = json.loads(requests.read(size))
+            data = requests.read(int(request["size"]))
+            signal.alarm(int(request["alarm_s"]))  # dies by SIGALRM if the parent is gone
+            reply = _handle(data, str(request["source"]), int(request["max_pages"]))
+            del data
+            signal.alarm(0)
+        except MemoryError:
+            reserve.clear()
+            reply = {"ok": False, "kind": "memory"}
+        try:
+            last = served == _RECYCLE_AFTER or reply.get("kind") in ("memory", "bug")
+            _send(replies, {**reply, "last": last})
+        except MemoryError:
+            os._exit(_EXIT_OUT_OF_MEMORY)
+        if last:
+            return
+
+
+def _handle(data: bytes, source: str, max_pages: int) -> dict[str, Any]:
+    try:
+        document = parse_bytes(data, source, max_pages=max_pages)
+        return {"ok": True, "document": _document_to_json(document)}
+    except MemoryError:
+        raise
+    except IngestError as exc:
+        if _caused_by_memory(exc):
+            raise MemoryError from exc
+        return {"ok": False, "kind": "ingest", "type": type(exc).__name__, "message": str(exc)}
+    except RecursionError:
+        return {
+            "ok": False, "kind": "ingest", "type": "CorruptFileError",
+            "message": f"{source}: the file's structure is nested too deeply to read",
+        }
+    except Exception as exc:
+        if _caused_by_memory(exc):
+            raise MemoryError from exc
+        log.exception("parser failed on %s", source)
+        return {"ok": False, "kind": "bug", "type": type(exc).__name__}
+
+
+def _caused_by_memory(exc: BaseException) -> bool:
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 20:
+        if isinstance(current, MemoryError):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
+def _send(stream: Any, message: dict[str, Any]) -> None:
+    payload = json.dumps(message).encode("ascii")  # ASCII escapes survive lone surrogates
+    stream.write(_FRAME.pack(len(payload)) + payload)
+    stream.flush()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))
