@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kb_service.errors import ConfigurationError
-from ingest.given_names import GIVEN_NAMES
+from ingest.given_names import GIVEN_NAMES, NOT_NAME_PARTS, ROLE_WORDS
 from kb_service.models import spacy_model_path
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 # Presidio recognizers we keep: entity type -> class in presidio_analyzer.predefined_recognizers.
 _PRESIDIO_RECOGNIZERS: dict[str, str] = {
-    "EMAIL_ADDRESS": "EmailRecognizer",
     "CREDIT_CARD": "CreditCardRecognizer",
     "IBAN_CODE": "IbanRecognizer",
     "IP_ADDRESS": "IpRecognizer",
@@ -43,7 +42,16 @@ _PRESIDIO_RECOGNIZERS: dict[str, str] = {
 }
 # Everything this stage can find (Presidio's recognizers above plus ingest.recognizers).
 SUPPORTED_ENTITIES = frozenset(
-    {"PERSON", "PHONE_NUMBER", "STREET_ADDRESS", "CN_RESIDENT_ID", "CN_MOBILE", "CN_BANK_CARD"}
+    {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "STREET_ADDRESS",
+        "CN_RESIDENT_ID",
+        "CN_MOBILE",
+        "CN_BANK_CARD",
+        "PASSPORT",
+    }
     | set(_PRESIDIO_RECOGNIZERS)
 )
 # spaCy labels we drop (only PERSON is used); listing them avoids Presidio warning per entity.
@@ -78,6 +86,7 @@ _TYPE_PRIORITY = {
             [
                 "CN_RESIDENT_ID",
                 "US_SSN",
+                "PASSPORT",
                 "CREDIT_CARD",
                 "CN_BANK_CARD",
                 "IBAN_CODE",
@@ -105,6 +114,8 @@ _SPACY_NON_NER_COMPONENTS = (
     "entity_linker",
     "textcat",
 )
+# Context words of our recognizers that spaCy lists as stop words.
+_CONTEXT_WORDS = frozenset({"call"})
 _NON_DIGIT_RE = re.compile(r"\D")
 _NON_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
@@ -156,7 +167,7 @@ def _mapping_key(entity_type: str, value: str) -> str:
         return digits[-keep:] if digits else value
     if entity_type in _NUMERIC_TYPES:
         return _NON_DIGIT_RE.sub("", value) or value
-    if entity_type in ("CN_RESIDENT_ID", "IBAN_CODE"):
+    if entity_type in ("CN_RESIDENT_ID", "IBAN_CODE", "PASSPORT"):
         return _NON_ALNUM_RE.sub("", value).upper() or value
     if entity_type in ("PERSON", "EMAIL_ADDRESS"):
         return _SPACE_RE.sub(" ", value).strip().casefold()
@@ -384,6 +395,11 @@ def _ner_only_engine_class(need_ner: bool) -> type:
                     exclude.remove("tok2vec")
                 self.nlp[model["lang_code"]] = spacy.load(name, exclude=exclude)
 
+        def is_stopword(self, word: str, language: str) -> bool:
+            # Stop words never count as context; spaCy's list holds "call", which is how a
+            # number is introduced ("call 020 7946 0958").
+            return word.lower() not in _CONTEXT_WORDS and super().is_stopword(word, language)
+
         def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
             entities: list[Any] = []
             scores: list[float] = []
@@ -391,9 +407,10 @@ def _ner_only_engine_class(need_ner: bool) -> type:
                 default = self.ner_model_configuration.default_score
                 for ent in doc.ents:
                     if ent.label_ == "PERSON":
-                        if not _plausible_name(ent):
+                        person = _person_span(ent)
+                        if person is None or not _plausible_name(person):
                             continue
-                        entities.append(ent)
+                        entities.append(person)
                         scores.append(default)
                         continue
                     name = _name_like_prefix(ent) if ent.label_ in _NAME_PRONE_LABELS else None
@@ -439,6 +456,46 @@ def _plausible_name(ent: Any) -> bool:
     if _HAS_DIGIT.search(ent.text):
         return False
     return any(tok.text[:1].isupper() and tok.text.isalpha() for tok in ent)
+
+
+_CELL_ENDS = frozenset({"|", "｜"})
+
+
+def _person_span(ent: Any) -> Any:
+    """``ent`` cut to the name in it, or None. A leading role or label word goes ("Employee
+    D. Nguyen", "Name: Milena", but "Customer Success" is no name), so does everything from a
+    line break on ("Vilmer M. Holmberg\nSTARTS CORPORATION"); a span with a word that is never
+    part of a name is dropped ("Security Team", "Approval Thresholds"). Table cells end it
+    too ("Oliver | oliver@example.com")."""
+    tokens = list(ent)
+    while tokens and (tokens[0].is_space or tokens[0].text in _CELL_ENDS):
+        tokens.pop(0)
+    trimmed = colon = False
+    while tokens and tokens[0].lower_.rstrip(".:") in ROLE_WORDS:
+        trimmed = True
+        colon = colon or tokens[0].text.endswith(":")
+        tokens.pop(0)
+        while tokens and tokens[0].text in (":", "-"):
+            colon = True
+            tokens.pop(0)
+    for i, tok in enumerate(tokens):  # a name ends at a line break or a table cell's end
+        if tok.is_space or tok.text in _CELL_ENDS or "@" in tok.text:
+            tokens = tokens[:i]
+            break
+        if "\n" in tok.whitespace_ or "\t" in tok.whitespace_:
+            tokens = tokens[: i + 1]
+            break
+    if not tokens or (trimmed and not colon and len(tokens) < 2):
+        return None
+    if any(t.lower_ in NOT_NAME_PARTS for t in tokens):
+        return None
+    if len(tokens) == len(ent):
+        return ent
+    from spacy.tokens import Span
+
+    return Span(ent.doc, tokens[0].i, tokens[-1].i + 1, label="PERSON")
+
+
 _RELABELLED_NAME_SCORE = 0.5
 _NOT_NAME_WORDS = frozenset(
     """inc ltd llc plc corp corporation company co group holdings bank university college
@@ -466,7 +523,7 @@ def _name_like_prefix(ent: Any) -> Any:
             and text.replace("'", "").replace("-", "").isalpha()
         ):
             break
-        if text.lower().rstrip(".") in _NOT_NAME_WORDS:
+        if text.lower().rstrip(".") in _NOT_NAME_WORDS or text.lower() in NOT_NAME_PARTS:
             return None
         tokens.append(tok)
     if not 2 <= len(tokens) <= 3:

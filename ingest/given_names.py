@@ -1,6 +1,6 @@
-"""Common given names from many languages, lower-cased.
+"""Name lexicons for ``ingest.deidentify`` and ``ingest.recognizers``, lower-cased.
 
-Used only to tell a person that spaCy's small model mislabelled as an organisation
+``GIVEN_NAMES`` tells a person that spaCy's small model mislabelled as an organisation
 ("Priya Raman" -> ORG) from a product or company name ("Google Workspace" -> ORG).
 """
 
@@ -30,4 +30,32 @@ GIVEN_NAMES = frozenset(
     valentina vanessa victor victoria vikram vincent walter wei william xavier yan yasmin yuki yusuf
     zainab zara zhang zoe
     """.split()
+)
+
+# Characters common in Chinese given names. ``ingest.recognizers`` accepts a name with no cue
+# word before it (a table cell, a list item) only when the characters after the surname are
+# among these. Left out on purpose: numerals (周一, 周五) and characters that mostly make
+# ordinary words after a surname character (中 天 心 家 生 成 新 学 元 光 山 正 可 全).
+CN_GIVEN_NAME_CHARS = frozenset(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建国志文海波晓雪梅琳"
+    "鹏辉婷慧颖佳倩莉燕萍玲丹凤洁琴云飞斌宁峰龙阳林荣清鑫亮宏晨振健永福德金春"
+    "昊泽睿博瑞航铭宸彤雨婉淑珍翠莹蕾薇璐瑶琪萌悦妍馨露蓉菲媛爽楠迪冰晶秋冬兵"
+    "锋彬鸿豪毅诚帆凯坤江立武旭昌盛兴宝友仁义礼智忠孝康乐顺祥美凡舒畅宇耀继庆"
+    "喜泉松柏竹菊荷莲芝芬香艺娇妮娅璇雯霖杉桐欣语梦晴彩虹岚烨煜炜哲恒逸骏腾翔"
+    "鹤鸣凌霄峻伦奇钰琦瑾瑜珊韵子涵浩然梓萱诺轩怡嘉思远俊根贵良庭保霆晟皓楷熙"
+    "瑄琰璟娟婕媚蓓茜倩玮琛珂璋颢奕湘沁澜茹蔚"
+)
+
+# Words that are never part of a personal name but that spaCy's small model and the label
+# patterns take for one in policy text: headings and team names ("Security Team", "Approval
+# Thresholds", "Grace Period", "Owner: People Team").
+NOT_NAME_PARTS = frozenset(
+    """team teams department dept committee council office services service program programme
+    policy policies portal platform workspace checklist threshold thresholds assistance support
+    center centre period inc ltd llc corp corporation company group""".split()  # noqa: SIM905
+)
+# A role or label word spaCy sometimes takes into the name after it ("Employee D. Nguyen",
+# "Name: Jane Doe"), or tags alone (the table header "Email").
+ROLE_WORDS = frozenset(
+    "employee customer applicant manager director contact attn name email e-mail phone".split()  # noqa: SIM905
 )

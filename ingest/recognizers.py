@@ -19,7 +19,9 @@ from typing import Any, ClassVar
 import regex as re
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
+
+from ingest.given_names import CN_GIVEN_NAME_CHARS, GIVEN_NAMES, NOT_NAME_PARTS
 
 # Case matters for names and street words, so our recognizers drop Presidio's IGNORECASE.
 _FLAGS = re.DOTALL | re.MULTILINE
@@ -197,8 +199,35 @@ class PhoneNumberRecognizer(PatternRecognizer):
             r"(?<![\dA-Za-z+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,4})){2,6}(?!\d)",
             0.6,
         ),
-        # national trunk format: 020 7946 0958 (needs context)
+        # national trunk formats (need context): 020 7946 0958; 030 12345678, 030/1234567,
+        # 0171 1234567, 07700 900123, 0755-88881234
         Pattern("national_phone", r"(?<![\dA-Za-z.])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\d-])", 0.3),
+        Pattern(
+            "national_phone_two_groups",
+            r"(?<![\dA-Za-z./-])0\d{2,4}[ /-]\d{6,8}(?![\d/-]|\.\d)",
+            0.3,
+        ),
+        # Notations only phone numbers use, so no context needed: UK mobile 07700 900123,
+        # German mobile 0171 1234567, German area code with a slash 030/1234567, Chinese
+        # landline 010-12345678.
+        Pattern(
+            "national_phone_distinctive",
+            r"(?<![\dA-Za-z./-])(?:07\d{3} ?\d{6}|01[5-7]\d[ /-]?\d{7,8}|0\d{2,4}/\d{5,8}"
+            r"|0\d{2,3}-\d{7,8})(?![\d/-]|\.\d)",
+            0.4,
+        ),
+        # (020) 7946 0958: a bracketed trunk prefix is a phone number's own mark
+        Pattern(
+            "national_phone_bracketed",
+            r"(?<![\dA-Za-z])\(0\d{1,4}\)[ -]?\d{3,4}[ -]?\d{3,4}(?![\d-])",
+            0.5,
+        ),
+        # 01 42 68 53 00, 01.42.68.53.00: five pairs with one separator (French national)
+        Pattern(
+            "fr_national_phone",
+            r"(?<![\dA-Za-z.])0[1-9]([ .])\d{2}(?:\1\d{2}){3}(?!\d|[.-]\d)",
+            0.4,
+        ),
     ]
     CONTEXT: ClassVar[list] = [
         "phone",
@@ -210,10 +239,17 @@ class PhoneNumberRecognizer(PatternRecognizer):
         "fax",
         "contact",
         "reach",
+        "dial",
+        "desk",
+        "hotline",
         "电话",
         "手机",
         "联系",
         "传真",
+        "致电",
+        "拨打",
+        "热线",
+        "座机",
     ]
 
     def __init__(self) -> None:
@@ -228,6 +264,69 @@ class PhoneNumberRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         n = sum(ch.isdigit() for ch in pattern_text)
         return None if 9 <= n <= 15 else False
+
+
+_EMAIL_CHAR = rf"(?:[!#$%&'*+\-/=?^_`{{|}}~]|(?![{_CJK}])\w)"
+_EMAIL_LABEL = rf"(?:(?![{_CJK}])\w)+(?:-+(?:(?![{_CJK}])\w)+)*"
+
+
+class CjkSafeEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer with CJK characters outside the address: its ``\\w``
+    took ``发送至`` into the local part and ``com或拨打`` into the domain, which then failed
+    the TLD check (``发邮件至a.b@163.com或拨打…`` leaked)."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "email_cjk_safe",
+            rf"(?<![0-9A-Za-z.@!#$%&'*+\-/=?^_`{{|}}~]){_EMAIL_CHAR}(?:\.?{_EMAIL_CHAR})*"
+            rf"@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+(?![0-9A-Za-z-])",
+            0.5,
+        )
+    ]
+    CONTEXT: ClassVar[list] = ["email", "mail", "邮箱", "邮件"]
+
+    def __init__(self) -> None:
+        super().__init__(
+            patterns=self.PATTERNS, context=self.CONTEXT, name="CjkSafeEmailRecognizer"
+        )
+
+
+_PASSPORT_CONTEXT = ["passport", "护照", "passeport", "reisepass", "pasaporte"]
+# Reaches the default threshold (0.4) only with a context word; ties with US_SSN ("SSN
+# 123456789" near "passport") go to US_SSN.
+_PASSPORT_SCORE = 0.05
+
+
+class PassportRecognizer(PatternRecognizer):
+    """Passport numbers: one or two letters and 7-8 digits (E12345678), nine digits, or nine
+    characters of the German passport alphabet (C01X00T47; no vowel but Y, so hardly a
+    word). Such strings are everywhere (order and ticket numbers), so a match counts only
+    next to a word like "passport" or 护照 (opt-in type: not in DEFAULT_PII_ENTITIES)."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "passport_letters_digits",
+            _NOT_ALNUM_BEFORE + r"[A-Z]{1,2}\d{7,8}" + _NOT_ALNUM_AFTER,
+            _PASSPORT_SCORE,
+        ),
+        Pattern(
+            "passport_nine_digits", _NOT_ALNUM_BEFORE + r"\d{9}" + _NOT_ALNUM_AFTER, _PASSPORT_SCORE
+        ),
+        Pattern(
+            "passport_alphanumeric",
+            _NOT_ALNUM_BEFORE + r"[CFGHJK][0-9CFGHJKLMNPRTVWXYZ]{8}" + _NOT_ALNUM_AFTER,
+            _PASSPORT_SCORE,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PASSPORT",
+            name="PassportRecognizer",
+            patterns=self.PATTERNS,
+            context=_PASSPORT_CONTEXT,
+            global_regex_flags=_FLAGS,
+        )
 
 
 class IpAddressRecognizer(PatternRecognizer):
@@ -276,10 +375,11 @@ _EN_ADDRESS = (
     r"(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
     r"(?:[A-Z][a-z]+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z]+){0,2}\s+"
     + _STREET_SUFFIX
-    + r"(?![A-Za-z])"
+    + r"(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW)(?![A-Za-z]))?"
     r"(?:,?\s+(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Floor|Fl\.?|Room|Rm\.?|#)\s*#?[\dA-Z][\w-]*)?"
     r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"  # city
-    r"(?:,\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?)?"  # state ZIP
+    r"(?:,\s*[A-Z]{2}(?:\s+(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d))?"  # state ZIP / CA
+    r"|\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![A-Za-z\d]))?)?"  # or UK postcode
 )
 
 _CN_PLACES = (
@@ -356,29 +456,61 @@ CN_COMPOUND_SURNAMES = (
 )
 
 _SURNAME = "(?:" + "|".join(CN_COMPOUND_SURNAMES) + f"|[{CN_SURNAMES}])"
+# Common words that begin with a surname character and stand where a name could
+# (由高级经理审批, 请安全主管确认, 文档专员, 由董事长批准, 请马上处理).
+CN_NON_NAME_WORDS = (  # noqa: SIM905
+    "高级 高层 安全 安保 文档 文案 文件 方案 常务 常驻 金融 黄金 程序 史料 许可 于是 万能 关键 "
+    "向导 龙头 康复 申请 章程 顾问 董事 马上 严格 毛利"
+).split()
+# Words that are also names (王国, 黎明, 金华 …): no name when nothing but a table cell or a
+# list says so, a name after a cue word (员工王国).
+CN_WORDS_AND_NAMES = (  # noqa: SIM905
+    "高兴 文明 文艺 王国 黎明 白雪 白云 金华 安康 安宁 向阳 常青 林立 石英 朱红 温馨 李子 孙子 叶子"
+).split()
+_ZH_NOT_WORD = "(?!" + "|".join(CN_NON_NAME_WORDS) + ")"
+_ZH_NOT_WORD_OR_NAME = "(?!" + "|".join(CN_NON_NAME_WORDS + CN_WORDS_AND_NAMES) + ")"
 _ZH_CUE_BEFORE = (
     r"(?:姓名|联系人|负责人|经理|员工|客户|用户|申请人|收件人|签字人|代表|主管|专员|审批人|"
-    r"经办人|同事|主任|总监|由|致|请|经|通知|感谢|转交|"
+    r"经办人|同事|主任|总监|由|致|请|经|通知|感谢|转交|持有人|值班人|对接人|发件人|接待人|"
+    r"受理人|委托人|联络人|记录人|报告人|审核人|批准人|编制人|填表人|收款人|付款人|持卡人|户名|"
     r"联系(?!方式|方法|电话|邮箱|地址|我们|客服))[：:\s]?"
 )
 _ZH_TITLE_AFTER = r"(?:先生|女士|小姐|经理|同学|老师|总监|主任|律师|医生|教授|主管|专员)"
-_ZH_NAME_END = rf"(?={_ZH_TITLE_AFTER}|负责|审批|签|的|在|于|和|与|及|是|为|已|将|说|表示|提出|批准|确认|同意|处理|联系|[^{_CJK}]|$)"
+_ZH_NAME_END = rf"(?={_ZH_TITLE_AFTER}|负责|共同|审批|签|的|在|于|和|与|及|是|为|已|将|说|表示|提出|批准|确认|同意|处理|联系|[^{_CJK}]|$)"
+# With no cue word: a name standing alone in a table cell or a list (| 王芳 |, 张伟、李娜,
+# 2025年1月15日：王芳（财务部）, 由张伟和李娜负责, 财务部的王芳), given-name characters only.
+_ZH_LIST_BEFORE = r"(?<=^|[|｜\t、，,：:；;（(\s的和与及])"
+_ZH_GIVEN = "[" + "".join(sorted(CN_GIVEN_NAME_CHARS)) + "]"
 _EN_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 
 
 class ChinesePersonRecognizer(PatternRecognizer):
     """Chinese names by context: a common surname + 1-2 characters after a cue (姓名：, 联系人：,
-    由, 致 …) or before a title (先生, 女士, 经理 …). English NER cannot see them."""
+    由, 致 …), before a title (先生, 女士, 经理 …), or, made of given-name characters, alone
+    in a table cell or list item. English NER cannot see them."""
 
     PATTERNS: ClassVar[list] = [
         Pattern(
             "zh_name_after_cue",
-            _ZH_CUE_BEFORE + r"\K(?!(?<=由)于)" + _SURNAME + rf"[{_CJK}]{{1,2}}?" + _ZH_NAME_END,
+            _ZH_CUE_BEFORE
+            + r"\K(?!(?<=由)于)"
+            + _ZH_NOT_WORD
+            + _SURNAME
+            + rf"[{_CJK}]{{1,2}}?"
+            + _ZH_NAME_END,
             0.6,
         ),
         Pattern(
             "zh_name_before_title",
-            rf"(?<![{CN_SURNAMES}])" + _SURNAME + rf"[{_CJK}]{{1,2}}?(?={_ZH_TITLE_AFTER})",
+            rf"(?<![{CN_SURNAMES}])"
+            + _ZH_NOT_WORD
+            + _SURNAME
+            + rf"[{_CJK}]{{1,2}}?(?={_ZH_TITLE_AFTER})",
+            0.45,
+        ),
+        Pattern(
+            "zh_name_listed",
+            _ZH_LIST_BEFORE + _ZH_NOT_WORD_OR_NAME + _SURNAME + _ZH_GIVEN + "{1,2}" + _ZH_NAME_END,
             0.45,
         ),
     ]
@@ -440,6 +572,37 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
             global_regex_flags=_FLAGS,
         )
 
+    def validate_result(self, pattern_text: str) -> bool | None:
+        # "Owner: Security Team", "Employee Assistance Program" are no names.
+        return False if any(w in NOT_NAME_PARTS for w in pattern_text.lower().split()) else None
+
+
+class ParticleNameRecognizer(PatternRecognizer):
+    """Names with a surname particle, which spaCy's small model misses: ``Sofia de la Cruz``,
+    ``Anna van der Berg``. Places read the same ("Puerto de la Cruz"), so the first word
+    must be a common given name."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "en_name_with_particle",
+            r"(?<![A-Za-z])[A-Z][a-z]+\s+"
+            r"(?:van der|van den|van de|van|von der|von|de la|de los|del|della|de|di|da|du|ten|ter)"
+            r"\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![A-Za-z])",
+            0.5,
+        )
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="ParticleNameRecognizer",
+            patterns=self.PATTERNS,
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return None if pattern_text.split()[0].lower() in GIVEN_NAMES else False
+
 
 class LatinSpacyRecognizer(SpacyRecognizer):
     """Presidio's spaCy recognizer, minus entities that contain CJK characters: English NER on
@@ -456,6 +619,10 @@ class LatinSpacyRecognizer(SpacyRecognizer):
 def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
     """Our recognizers for the configured entity types, all for language ``"en"``."""
     out: list[EntityRecognizer] = []
+    if "EMAIL_ADDRESS" in entities:
+        out.append(CjkSafeEmailRecognizer())
+    if "PASSPORT" in entities:
+        out.append(PassportRecognizer())
     if "CN_RESIDENT_ID" in entities:
         out.append(ChineseResidentIdRecognizer())
     if "CN_MOBILE" in entities:
@@ -472,6 +639,7 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
         out.append(LatinSpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
         out.append(ChinesePersonRecognizer())
         out.append(EnglishPersonCueRecognizer())
+        out.append(ParticleNameRecognizer())
     return out
 
 
@@ -504,6 +672,7 @@ class OffsetContextEnhancer(LemmaContextAwareEnhancer):
                 nlp_artifacts, text[result.start : result.end], result.start
             )
             words.extend(extra)
+            words.extend(column_header_words(text, result.start))
             supportive = self._find_supportive_word_in_context(
                 words, recognizer.context, self.context_matching_mode
             )
@@ -535,3 +704,32 @@ class OffsetContextEnhancer(LemmaContextAwareEnhancer):
         context = self._add_n_words_backward(index, self.context_prefix_count, lemmas, keywords)
         context += self._add_n_words_forward(index, self.context_suffix_count, lemmas, keywords)
         return list(set(context))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def column_header_words(text: str, start: int, max_rows: int = 500) -> list[str]:
+    """Lower-cased words of the header cell above ``start`` when it lies in a table row
+    (cells joined by ``|``, as the parsers write tables, or by tabs): the header "SSN" or
+    "手机" is the context of a bare number twenty rows down its column."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    delimiter = "|" if "|" in line else "\t" if "\t" in line else None
+    if delimiter is None:
+        return []
+    column = text.count(delimiter, line_start, start)
+    header_start = line_start
+    for _ in range(max_rows):
+        if header_start == 0:
+            break
+        above = text.rfind("\n", 0, header_start - 1) + 1
+        if delimiter not in text[above : header_start - 1]:
+            break
+        header_start = above
+    if header_start == line_start:
+        return []  # the match is in the header row itself
+    header_end = text.find("\n", header_start)
+    cells = text[header_start:header_end].split(delimiter)
+    return _WORD_RE.findall(cells[column].lower()) if column < len(cells) else []
