@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.audit import AuditLog, AuditMiddleware
 from api.auth import KeyRing
 from api.chat_service import ChatService
 from api.errors import install_error_handlers
@@ -20,6 +21,7 @@ from api.routers import adapters, ask, documents, health, openai_compat
 from api.routers import feedback, widget
 from api.routers import admin as admin_routes
 from api.services import Services, build_services
+from api.upload_queue import make_upload_queue
 from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.state.services = built
         app.state.chat = ChatService(built.answers, built.generator)
         app.state.feedback = FeedbackService(settings.feedback_path, scrub=built.scrub)
+        app.state.uploads = uploads = make_upload_queue(built, on_finished=app.state.metrics.observe_job)
+        uploads.start()  # resumes uploads a previous run accepted but did not finish
         log.info("kb-service API ready")
         try:
             yield
         finally:
+            uploads.stop()
             app.state.metrics.history.flush()  # the last partial minute of the admin chart
             if owned:
                 built.close()
@@ -78,5 +83,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         )
+    if settings.audit_log:
+        app.state.audit = AuditLog(settings.audit_path, fsync=settings.audit_fsync)
+        app.add_middleware(AuditMiddleware, audit=app.state.audit)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -13,8 +13,10 @@ import logging
 from enum import IntEnum
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 
+from api.audit import remember_key
 from api.errors import APIError
 from kb_service.settings import Settings
 
@@ -30,14 +32,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _stored(key: str) -> str:
+def stored_hash(key: str) -> str:
+    """A configured key as the service keeps it: 'sha256:<hex>' as given, a plain key hashed."""
     return key[len("sha256:"):].lower() if key.startswith("sha256:") else hash_key(key)
 
 
 class KeyRing:
     def __init__(self, reader_keys: list[str], admin_keys: list[str], *, open_access: bool) -> None:
-        self._hashes: list[tuple[bytes, Role]] = [(_stored(k).encode(), Role.READER) for k in reader_keys]
-        self._hashes += [(_stored(k).encode(), Role.ADMIN) for k in admin_keys]
+        self._hashes: list[tuple[bytes, Role]] = [(stored_hash(k).encode(), Role.READER) for k in reader_keys]
+        self._hashes += [(stored_hash(k).encode(), Role.ADMIN) for k in admin_keys]
         self.open_access = open_access
 
     @classmethod
@@ -69,11 +72,22 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
+# Declared so the OpenAPI spec (and /docs' Authorize button) says how to authenticate; the
+# key itself is read by presented_key(), which both schemes feed.
+_BEARER = HTTPBearer(auto_error=False, description="A reader or admin key: `Authorization: Bearer <key>`.")
+_API_KEY = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="The same key, for clients that cannot set Authorization."
+)
+
+
 def _require(minimum: Role):
-    def dependency(request: Request) -> Role:
+    async def dependency(  # async: no worker thread needed (see api/deps.py)
+        request: Request, _bearer: object = Security(_BEARER), _header: object = Security(_API_KEY)
+    ) -> Role:
         ring: KeyRing = request.app.state.keyring
         key = presented_key(request)
         role = ring.role_for(key)
+        remember_key(request, key_sha256_hex=hash_key(key) if key else None, role=role.name.lower() if role else None)
         if role is None:
             message = "invalid API key" if key else "missing API key: send 'Authorization: Bearer <key>'"
             raise APIError(401, message, type="invalid_request_error", code="invalid_api_key",

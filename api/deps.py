@@ -1,4 +1,8 @@
-"""Dependencies shared by the routers, as Annotated aliases."""
+"""Dependencies shared by the routers, as Annotated aliases.
+
+They are `async`: FastAPI runs a sync dependency on the shared worker threads, and when
+questions hold all of them (each waits for the model server) a request that needs no thread,
+such as an upload or a job poll, would wait for one only to read app.state."""
 
 from __future__ import annotations
 
@@ -9,20 +13,32 @@ from fastapi import Depends, Request
 from api.chat_service import ChatService
 from api.metrics import Metrics
 from api.services import Services
+from api.upload_queue import UploadQueue
+from kb_service.settings import Settings
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     return request.app.state.services
 
 
-def _metrics(request: Request) -> Metrics:
+async def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def _chat(request: Request) -> ChatService:
+async def _chat(request: Request) -> ChatService:
     return request.app.state.chat
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def _uploads(request: Request) -> UploadQueue:
+    return request.app.state.uploads
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 ChatDep = Annotated[ChatService, Depends(_chat)]
+UploadsDep = Annotated[UploadQueue, Depends(_uploads)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.answer_service import AnswerError
+from ingest.storage import StorageFullError, StorageReadOnlyError, storage_error
 from kb_service.errors import ConfigurationError, DocumentNotFoundError, KBError, StoreError
 from kb_service.llm.generator import ModelNotServedError, ModelServerError
 
@@ -55,6 +56,8 @@ _KB_ERRORS: list[tuple[type[KBError], int, str, str]] = [
     (ModelServerError, 503, "service_unavailable", "model_server_unavailable"),
     (AnswerError, 400, "invalid_request_error", "invalid_question"),
     (StoreError, 503, "service_unavailable", "store_unavailable"),
+    (StorageFullError, 507, "server_error", "insufficient_storage"),
+    (StorageReadOnlyError, 503, "service_unavailable", "storage_unavailable"),
     (ConfigurationError, 500, "server_error", "configuration_error"),
 ]
 
@@ -67,8 +70,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         403: "The key's role may not do this",
         413: "Request body too large",
         422: "Request does not match the schema",
-        503: "A backend (model server, store) is unavailable",
+        503: "A backend (model server, store) is unavailable, or the data folder is read-only",
     }.items()
+}
+
+
+# Added by the routes that look something up by name or id.
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "No such document, upload job, adapter or model"}
 }
 
 
@@ -100,5 +109,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        problem = storage_error(exc)  # a library's own words for a full or read-only data folder
+        if problem is not None:
+            log.warning("storage: %s (%s)", problem, exc)
+            return await _kb_error(_, problem)
         log.exception("unhandled error")
         return error_response(500, "internal error; see the service log", "server_error", "internal_error")

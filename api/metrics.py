@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics_history import MetricsHistory
+from api.upload_spool import Job
 from kb_service.types import Answer
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -45,6 +46,9 @@ class Metrics:
             registry=self.registry,
         )
         self.ingested_chunks = Counter("kb_ingest_chunks", "Chunks indexed from uploads", registry=self.registry)
+        self.upload_rejected = Counter(
+            "kb_upload_rejected", "Uploads refused with 429 because the upload queue was full", registry=self.registry
+        )
         self.feedback = Counter(
             "kb_feedback", "Feedback on answers by rating (up, down)", ["rating"], registry=self.registry
         )
@@ -71,6 +75,10 @@ class Metrics:
         self.ingested.labels(status).inc()
         if status == "ingested":
             self.ingested_chunks.inc(chunks)
+
+    def observe_job(self, job: Job) -> None:
+        """A finished upload job (called by the upload worker)."""
+        self.observe_ingest(job.status, int((job.result or {}).get("chunks") or 0))
 
     def observe_feedback(self, rating: str) -> None:
         self.feedback.labels(rating).inc()

@@ -14,7 +14,12 @@ from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_NAME_CHARS = 200
+# In UTF-8 bytes, not characters: file systems limit a name to 255 bytes, and the failed folder
+# adds ".<timestamp>" and ".error.txt" to it. Two hundred Chinese characters would be 600.
+MAX_NAME_BYTES = 200
+MAX_NAME_CHARS = MAX_NAME_BYTES  # the limit's former name
+_MAX_EXTENSION_CHARS = 16
+_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')  # "C:report.pdf" is a drive path on Windows shares
 
 
 class UploadNameError(KBError):
@@ -22,21 +27,35 @@ class UploadNameError(KBError):
 
 
 def safe_source_name(name: str | None) -> str:
-    """A file name that cannot escape a folder: the last path component, without control
-    characters (NUL included), without leading dots, at most 200 characters (extension kept)."""
+    """A file name that cannot escape a folder: the last path component (``/`` and ``\\`` both
+    separate), without control or invisible format characters (NUL, bidi overrides), with the
+    characters Windows reserves replaced by ``_``, without leading dots, at most 200 bytes of
+    UTF-8, cut on a character boundary with the extension kept."""
     if not name:
         raise UploadNameError("the upload has no file name")
     name = unicodedata.normalize("NFC", name)
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".").strip()
+    name = "".join(
+        " " if unicodedata.category(ch) in ("Zl", "Zp") else ch
+        for ch in name
+        if unicodedata.category(ch)[0] != "C"
+    )
+    name = _WINDOWS_RESERVED.sub("_", name).strip().lstrip(".").strip()
     if not name:
         raise UploadNameError("the upload's file name is empty once path parts and control characters are removed")
-    if len(name) > MAX_NAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
-        ext = ext[:16] if dot else ""
-        keep = MAX_NAME_CHARS - len(ext) - (1 if ext else 0)
-        name = (stem if dot else name)[:keep] + (f".{ext}" if ext else "")
-    return name
+    return _fit(name, MAX_NAME_BYTES)
+
+
+def _fit(name: str, max_bytes: int) -> str:
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ext = f".{ext[:_MAX_EXTENSION_CHARS]}" if ext else ""
+    room = max_bytes - len(ext.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip()
+    return stem + ext
 
 
 class UploadService:

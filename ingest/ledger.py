@@ -7,6 +7,8 @@ can reach it. The title it keeps is the de-identified one.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -14,7 +16,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.storage import storage_error
 from kb_service.types import DocumentInfo, DocumentStatus
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -59,13 +64,32 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
-        self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
+        self.read_only = False
+        try:
+            self._conn = self._open(path)
+        except sqlite3.OperationalError:
+            if not path.exists() or os.access(path.parent, os.W_OK):
+                raise
+            # A read-only data folder: WAL needs its -shm file, so read the file as it is.
+            # Every write then raises StorageError; reads (list, show, dedupe) go on.
+            log.warning("the data folder is read-only: the ledger %s is opened read-only", path)
+            self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self.read_only = True
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -73,13 +97,19 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction. A full or read-only data folder raises StorageError; the
+        ledger keeps its last committed state (SQLite rolls a failed COMMIT back itself)."""
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
                 self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                problem = storage_error(exc, "the ledger could not be written") if isinstance(exc, sqlite3.Error) else None
+                if problem is not None:
+                    raise problem from exc
                 raise
 
     # --- documents -----------------------------------------------------------------------

@@ -3,7 +3,9 @@
 It calls one stage module after another and records each outcome in the ledger. Personal data
 is removed from every block (and the title) before chunking, so nothing that is stored,
 embedded, logged or deduplicated ever saw it. A failing file is recorded and the batch goes
-on; the index keeps the previous version of that document untouched.
+on; the index keeps the previous version of that document untouched. Parsing, the stage that
+reads the untrusted bytes, runs in a worker process under a time and a memory limit
+(``ingest/isolation.py``), so a hostile file fails alone and cannot take the process down.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from ingest.chunk import ChunkConfig, Chunker, Piece
 from ingest.dedupe import Deduplicator
 from ingest.deidentify import DeidentifyConfig, Deidentifier
 from ingest.errors import FileTooLargeError, IngestError
+from ingest.isolation import DocumentParser, make_parser
 from ingest.ledger import Ledger
-from ingest.parse import SUPPORTED_SUFFIXES, detect_format, parse_bytes
+from ingest.storage import storage_error
+from ingest.parse import SUPPORTED_SUFFIXES, detect_format
 from ingest.parse.document import Block, ParsedDocument
 from kb_service.embedder import Embedder, make_embedder
 from kb_service.errors import DocumentNotFoundError
@@ -138,8 +142,10 @@ class Pipeline:
         store: VectorStore | None = None,
         deidentifier: Deidentifier | None = None,
         ledger: Ledger | None = None,
+        parser: DocumentParser | None = None,
     ) -> None:
         self.settings = settings
+        self.parser = parser or make_parser(settings)  # no process starts before warm_up or a parse
         self.embedder = embedder or make_embedder(settings)
         self.deidentifier = deidentifier or Deidentifier(DeidentifyConfig.from_settings(settings))
         self._store = store
@@ -150,6 +156,7 @@ class Pipeline:
 
     # --- lifecycle -----------------------------------------------------------------------
     def warm_up(self) -> None:
+        self.parser.warm_up()  # the parse worker boots while the models load
         self.embedder.warm_up()
         self.deidentifier.warm_up()
         _ = self.store, self.ledger, self.chunker
@@ -185,6 +192,7 @@ class Pipeline:
         return self._dedupe
 
     def close(self) -> None:
+        self.parser.close()
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
@@ -246,10 +254,19 @@ class Pipeline:
                 return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc), fmt=fmt)
             except Exception as exc:  # a bug or an environment fault: record it, keep the batch going
                 self._rollback_dedupe(document_id)
+                if (problem := storage_error(exc, f"{source} was not stored")) is not None:
+                    # The data folder is full or read-only: not the file's fault. Stop with the
+                    # reason (the ledger records it if it still can; the store is unchanged).
+                    try:
+                        self._record_failure(source, path, version, size_bytes=len(data), error=str(problem), fmt=fmt)
+                    except Exception:
+                        pass
+                    raise problem from exc
                 log.exception("internal error while ingesting %s", source)
+                kind = getattr(exc, "type_name", type(exc).__name__)  # a parse worker's bug names its own
                 return self._record_failure(
                     source, path, version, size_bytes=len(data), fmt=fmt,
-                    error=f"{source}: internal error ({type(exc).__name__}); see the service log",
+                    error=f"{source}: internal error ({kind}); see the service log",
                 )
 
     def _process(
@@ -259,7 +276,7 @@ class Pipeline:
         started = time.perf_counter()
 
         listener.stage(source, "parse", 0, 1)
-        parsed = parse_bytes(data, source, max_pages=self.settings.max_pages)
+        parsed = self.parser.parse(data, source)  # untrusted bytes: under time and memory limits
         timings["parse"] = time.perf_counter() - started
         listener.stage(source, "parse", 1, 1)
 

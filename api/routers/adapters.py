@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.adapter_service import AdapterService
+from api.audit import AuditNoteDep
 from api.auth import Admin, Reader
 from api.deps import ServicesDep
 from api.errors import ERROR_RESPONSES, APIError, ErrorBody
@@ -93,8 +94,10 @@ def promote(
     name: str,
     services: ServicesDep,
     _: Admin,
+    audit: AuditNoteDep,
     force: bool = Query(False, description="Promote without comparing test-split losses."),
 ) -> Promotion:
+    audit.detail["forced"] = force
     service = _service(services)
     try:
         result = service.promote(name, force=force)

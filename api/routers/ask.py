@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import MetricsDep, ServicesDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, NOT_FOUND
 from kb_service.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
@@ -24,7 +24,12 @@ class AskRequest(BaseModel):
     )
 
 
-@router.post("/ask", response_model=Answer, summary="Answer a question from the documents, or suppress")
+@router.post(
+    "/ask",
+    response_model=Answer,
+    summary="Answer a question from the documents, or suppress",
+    responses=NOT_FOUND,  # an adapter the model server does not serve
+)
 def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep, _: Reader) -> Answer:
     answer = services.answers.ask(body.question, k=body.k, model=body.adapter, threshold=body.threshold)
     metrics.observe_answer(answer)

@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auth import Reader
 from api.deps import ChatDep, MetricsDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.openai_protocol import ChatCompletion, ChatCompletionRequest, ModelList
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
@@ -22,7 +22,7 @@ def list_models(chat: ChatDep, _: Reader) -> ModelList:
     "/chat/completions",
     response_model=ChatCompletion,
     summary="Answer the last user message (OpenAI chat completions, plain or streamed)",
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},  # 404: a model not served
 )
 def chat_completions(
     body: ChatCompletionRequest, chat: ChatDep, metrics: MetricsDep, _: Reader

@@ -378,7 +378,10 @@
       form.append("file", file, file.name);
       try {
         const result = await api("v1/documents", { method: "POST", body: form });
-        results.push(`${file.name}: ${result.status}, ${result.chunks} chunks`);
+        // 202: still being ingested after the server's wait; the document list shows it once done.
+        results.push(result.chunks === undefined
+          ? `${file.name}: ${result.status}, still being ingested (refresh to see it)`
+          : `${file.name}: ${result.status}, ${result.chunks} chunks`);
       } catch (error) {
         if (error instanceof AuthError) return handle(error);
         results.push(`${file.name}: failed: ${error.message}`);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,13 @@ if TYPE_CHECKING:
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr and to $KB_DATA_DIR/logs/kb.log. Log lines carry ids and counts only."""
-    settings.log_dir.mkdir(parents=True, exist_ok=True)
-    handlers: list[logging.Handler] = [logging.FileHandler(settings.log_dir / "kb.log", encoding="utf-8")]
+    handlers: list[logging.Handler] = []
+    try:
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(settings.log_dir / "kb.log", encoding="utf-8"))
+    except OSError as exc:  # a full or read-only data folder: say so, log to stderr only
+        print(f"warning: cannot write {settings.log_dir / 'kb.log'} ({exc.strerror}); logging to stderr only",
+              file=sys.stderr)
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.WARNING if settings.log_level == "INFO" else settings.log_level)
     handlers.append(stderr)

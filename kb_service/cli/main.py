@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from kb_service.cli import adapters as adapters_cli
+from kb_service.cli import audit as audit_cli
 from kb_service.cli import dataset as dataset_cli
 from kb_service.cli import docs as docs_cli
 from kb_service.cli import serve as serve_cli
@@ -32,6 +33,7 @@ app.add_typer(docs_cli.app, name="docs")
 app.add_typer(dataset_cli.app, name="dataset")
 app.add_typer(adapters_cli.app, name="adapters")
 app.add_typer(store_cli.app, name="store")
+app.add_typer(audit_cli.app, name="audit")
 app.command()(serve_cli.serve)
 app.command()(serve_cli.ask)
 app.command(name="eval")(serve_cli.evaluate)
@@ -48,7 +50,9 @@ def main(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Overrides KB_DATA_DIR.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at DEBUG level.")] = False,
 ) -> None:
-    from kb_service.settings import Settings
+    from rich.markup import escape
+
+    from kb_service.settings import Settings, describe_invalid_settings
 
     overrides: dict[str, object] = {}
     if data_dir is not None:
@@ -58,7 +62,7 @@ def main(
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        err.print(f"[red]invalid settings:[/]\n{exc}")
+        err.print(f"[red]{escape(describe_invalid_settings(exc))}[/]")
         raise typer.Exit(2) from exc
     configure_logging(settings)
     ctx.obj = AppContext(settings)
@@ -169,10 +173,18 @@ def watch(
 
 def run() -> None:
     """Console entry point: KBError becomes a one-line message and exit status 1."""
+    from ingest.storage import storage_error
+
     try:
         app()
     except KBError as exc:
         err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    except Exception as exc:  # a library's own words for a full or read-only data folder
+        problem = storage_error(exc)
+        if problem is None:
+            raise
+        err.print(f"[red]error:[/] {problem}")
         sys.exit(1)
 
 

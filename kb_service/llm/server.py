@@ -148,7 +148,7 @@ class ManagedModelServer:
             )
         self.plan.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.plan.log_path.open("ab")
-        log.info("starting vLLM: %s", " ".join(self.plan.command))
+        log.info("starting vLLM: %s", " ".join(loggable_command(self.plan.command)))
         self._process = subprocess.Popen(
             self.plan.command,
             stdout=log_file,
@@ -211,6 +211,21 @@ class ManagedModelServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_SECRET_FLAGS = ("--api-key", "--hf-token")
+
+
+def loggable_command(command: list[str]) -> list[str]:
+    """The command with the values of secret flags (from KB_LLM_EXTRA_ARGS) masked, for the log."""
+    shown: list[str] = []
+    for arg in command:
+        if shown and shown[-1] in _SECRET_FLAGS:
+            arg = "***"
+        elif arg.startswith(tuple(f"{flag}=" for flag in _SECRET_FLAGS)):
+            arg = arg.split("=", 1)[0] + "=***"
+        shown.append(arg)
+    return shown
 
 
 def _die_with_parent() -> None:

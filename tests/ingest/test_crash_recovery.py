@@ -1,8 +1,10 @@
-"""kill -9 in the middle of ingestion, then rerun: no duplicates, no half-indexed document."""
+"""kill -9 in the middle of ingestion (`kb ingest`, `kb watch`), then rerun: no duplicates, no
+half-indexed document, no lost file."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -19,8 +21,8 @@ from tests.corpus.pdfgen import policy_document, write_pdf
 pytestmark = pytest.mark.slow
 
 
-def kb(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
+def kb(data_dir: Path, *args: str, **settings: object) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), **{f"KB_{k.upper()}": str(v) for k, v in settings.items()}}
     return subprocess.Popen(
         [sys.executable, "-m", "kb_service.cli.main", *args],
         env=env,
@@ -116,3 +118,36 @@ def test_kill_during_version_replacement_keeps_old_or_new(tmp_path: Path) -> Non
     status, new_version, _ = ledger_rows(settings)[old_doc]
     assert status == "indexed" and new_version != old_version
     assert {r["version"] for r in stored(settings)} == {new_version}
+
+
+def test_kill_the_watcher_mid_batch_then_restart(tmp_path: Path, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """`kb watch` killed while a document is half processed: the files it had not finished
+    stay in the inbox, the next start ingests them, and the store ends exactly as a clean
+    ingestion of the same files leaves it."""
+    settings = Settings(data_dir=tmp_path / "watched")
+    sources = tmp_path / "sources"
+    for seed in range(4):
+        write_pdf(policy_document(70 + seed, pages=3)[0], sources / f"doc{seed}.pdf")
+    settings.inbox_dir.mkdir(parents=True)
+    for path in sorted(sources.iterdir()):
+        shutil.copy(path, settings.inbox_dir / path.name)
+
+    proc = kb(settings.data_dir, "watch", watch_settle_seconds=0, watch_interval=0.2)
+    kill_when(proc, settings.ledger_path, lambda s: list(s.values()).count("indexed") >= 1 and "processing" in s.values())
+    assert_consistent(settings)
+    left = sorted(p.name for p in settings.inbox_dir.iterdir())
+    assert left and len(left) < 4, left  # what was not finished is still in the inbox
+
+    assert kb(settings.data_dir, "watch", "--once", watch_settle_seconds=0).wait(timeout=300) == 0
+    assert_consistent(settings)
+    assert not list(settings.inbox_dir.iterdir())
+    assert sorted(p.name for p in settings.processed_dir.iterdir()) == [f"doc{seed}.pdf" for seed in range(4)]
+    assert set(statuses(settings.ledger_path).values()) == {"indexed"}
+
+    clean = pipeline.ingest_paths([sources])
+    assert {o.status for o in clean.outcomes} == {"ingested"}
+    expected = {o.document_id: (o.version, o.chunks) for o in clean.outcomes}
+    got = {doc: (version, chunks) for doc, (_, version, chunks) in ledger_rows(settings).items()}
+    assert got == expected
+    per_doc = Counter((r["document_id"], r["version"]) for r in stored(settings))
+    assert dict(per_doc) == {(doc, version): chunks for doc, (version, chunks) in expected.items()}
