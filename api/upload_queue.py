@@ -29,7 +29,7 @@ import anyio
 
 from api.services import Services
 from api.upload_service import UploadService
-from api.upload_spool import Job, UploadSpool, _now
+from api.upload_spool import Job, UploadSpool, now_iso
 from ingest.failed import free_target, write_reason
 from ingest.pipeline import IngestOutcome
 from ingest.storage import storage_error
@@ -258,7 +258,7 @@ class UploadQueue:
             log.debug("could not lower the upload worker's priority: %s", exc)
 
     def _run(self, job: Job) -> None:
-        job.status, job.started_at, job.attempts = "running", _now(), job.attempts + 1
+        job.status, job.started_at, job.attempts = "running", now_iso(), job.attempts + 1
         self._save(job)
         started = time.perf_counter()
         try:
@@ -274,7 +274,7 @@ class UploadQueue:
             else:
                 log.error("upload job %s (%s) failed: %s", job.id, job.source, job.error)
             status = "failed"
-        job.finished_at = _now()
+        job.finished_at = now_iso()
         self._durations.append(time.perf_counter() - started)
         # The record says "finished" before the bytes go (a crash in between leaves bytes that
         # the next start removes); the other order could lose the outcome of a finished job.

@@ -42,7 +42,7 @@ KEEP_FINISHED = 1000
 _COPY_BYTES = 1 << 20
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -59,8 +59,8 @@ class Job:
     size_bytes: int
     sha256: str
     status: JobStatus = "queued"
-    created_at: str = field(default_factory=_now)
-    updated_at: str = field(default_factory=_now)
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
     started_at: str | None = None
     finished_at: str | None = None
     attempts: int = 0  # starts of ingestion; above 1 after a crash or restart mid-ingestion
@@ -216,7 +216,7 @@ class UploadSpool:
 
     def save(self, job: Job) -> None:
         """Replace the job's record atomically (write, fsync, rename, fsync the folder)."""
-        job.updated_at = _now()
+        job.updated_at = now_iso()
         final = self._record_path(job.id)
         partial = final.with_name(final.name + ".tmp")
         with partial.open("w", encoding="utf-8") as out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -48,6 +49,13 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        # A fast tokenizer keeps its padding/truncation settings in state shared by every call,
+        # and a call with other settings rewrites it: the chunker (no padding, in the upload
+        # worker) sharing the model's tokenizer with a question's embedding (padded batch, in
+        # another thread) made batches fail with "expected sequence of length 15 at dim 1
+        # (got 12)". So only encode() uses the model's tokenizer, always with the same
+        # settings (concurrent calls are then safe); token counting gets a copy.
+        self._tokenizer: Any = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
@@ -90,7 +98,13 @@ class SentenceTransformerEmbedder:
 
     @property
     def tokenizer(self) -> Any:
-        return self.model.tokenizer
+        """A copy of the model's tokenizer, for counting tokens (see __init__)."""
+        if self._tokenizer is None:
+            model = self.model
+            with self._lock:
+                if self._tokenizer is None:
+                    self._tokenizer = copy.deepcopy(model.tokenizer)
+        return self._tokenizer
 
     @property
     def max_tokens(self) -> int:
