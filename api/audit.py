@@ -30,7 +30,9 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.asgi import route_template, status_tracking
 
 log = logging.getLogger(__name__)
 
@@ -172,23 +174,16 @@ class AuditMiddleware:
             return
         note = AuditNote()
         scope[SCOPE_KEY] = note
-        status = 500
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        tracking_send, status = status_tracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         finally:
             if note.authenticated:
-                await self._record(scope, note, status)
+                await self._record(scope, note, status())
 
     async def _record(self, scope: Scope, note: AuditNote, status: int) -> None:
         method = scope.get("method", "")
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        route = route_template(scope)
         if note.target is None:
             params = scope.get("path_params") or {}
             note.target = str(next(iter(params.values()))) if len(params) == 1 else None

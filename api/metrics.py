@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.asgi import route_template, status_tracking
 from api.metrics_history import MetricsHistory
 from api.upload_spool import Job
 from kb_service.types import Answer
@@ -98,18 +99,11 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
         started = time.perf_counter()
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        tracking_send, status = status_tracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self._metrics.requests.labels(scope.get("method", ""), route, str(status)).inc()
+            route = route_template(scope)
+            self._metrics.requests.labels(scope.get("method", ""), route, str(status())).inc()
             self._metrics.latency.labels(route).observe(time.perf_counter() - started)
