@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,10 +24,10 @@ from api.app import create_app
 from api.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
-from kb_service.llm.generator import Generation
 from kb_service.prompting import REFUSAL_EN
 from kb_service.settings import Settings
 from tests.api.conftest import READER_KEY, TRAVEL_FACTS, LiveServer, api_settings, free_port, travel_policy_pdf
+from tests.api.test_answer_service import ScriptedGenerator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,28 +124,6 @@ def intranet() -> Iterator[Intranet]:
     site.close()
 
 
-class ScriptedGenerator:
-    """The model, scripted: returns `text` (set by each test) for every prompt."""
-
-    def __init__(self) -> None:
-        self.text = REFUSAL_EN
-
-    def generate(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Generation:
-        return Generation(self.text, model, 100, 20, "stop", 0.01)
-
-    def stream(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Iterator[str]:
-        yield self.text
-
-    def models(self) -> list[str]:
-        return ["base"]
-
-    def healthy(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-
 class Service:
     def __init__(self, live: LiveServer, settings: Settings, generator: ScriptedGenerator | None) -> None:
         self.live, self.settings, self.generator = live, settings, generator
@@ -174,7 +152,7 @@ def scripted(
     settings = api_settings(
         folder / "data", f"http://127.0.0.1:{free_port()}/v1", cors_origins=[intranet.origin]
     )
-    generator = ScriptedGenerator()
+    generator = ScriptedGenerator(REFUSAL_EN)
     services = build_services(settings, embedder=embedder, deidentifier=deidentifier, generator=generator)
     outcome = services.pipeline.ingest_file(travel_policy_pdf(folder))
     assert outcome.status == "ingested", outcome.error
