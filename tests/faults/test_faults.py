@@ -110,7 +110,7 @@ def test_kill_api_mid_ingestion_then_restart(
             while statuses(settings.ledger_path).get("policy.pdf") != "processing":
                 assert time.monotonic() < deadline, "v2 never started"
                 time.sleep(0.05)
-            time.sleep(1.5)  # into de-identification / embedding of the 40 pages
+            time.sleep(0.2)  # a little into the 40 pages (seconds of work even on a fast machine)
             state = client.get(f"/v1/documents/jobs/{job_v2}", headers=auth(ADMIN_KEY)).json()
             assert state["status"] == "running", "v2 finished before the crash point"
             api.kill9()
@@ -143,7 +143,12 @@ def test_kill_api_mid_ingestion_then_restart(
 def test_kill_api_mid_answer_then_restart(tmp_path: Path, llm_url: str) -> None:
     settings = Settings(data_dir=tmp_path / "api")
     pdf = travel_policy_pdf(tmp_path)
-    api = ApiProcess(settings.data_dir, llm_url).start()
+    upstream = httpx.URL(llm_url)
+    # The API reaches the model through a proxy that holds the generation request: the kill
+    # lands while the API is waiting on the model, whatever the speed of this machine.
+    proxy = TcpProxy(free_port(), (upstream.host, upstream.port or 80), hold=b"/chat/completions")
+    proxy.start()
+    api = ApiProcess(settings.data_dir, f"http://127.0.0.1:{proxy.port}/v1").start()
     outcome: dict[str, object] = {}
     try:
         with httpx.Client(base_url=api.url, timeout=300) as client:
@@ -159,12 +164,14 @@ def test_kill_api_mid_answer_then_restart(tmp_path: Path, llm_url: str) -> None:
 
         asking = threading.Thread(target=ask)
         asking.start()
-        time.sleep(1.5)  # retrieval is done; the model is generating
-        assert asking.is_alive(), f"the answer came back before the crash point: {outcome}"
+        assert proxy.held.wait(timeout=120), f"the API never asked the model: {outcome}"
+        assert asking.is_alive(), outcome
         api.kill9()
+        proxy.release.set()
         asking.join(timeout=60)
     finally:
         api.stop()
+        proxy.stop()
     assert "status" not in outcome and outcome.get("error"), outcome  # a dropped connection, never a 5xx
     assert store_counts(settings) == before
     assert_consistent(settings)
@@ -181,10 +188,14 @@ def test_kill_api_mid_answer_then_restart(tmp_path: Path, llm_url: str) -> None:
 
 class TcpProxy:
     """A loopback TCP forwarder: the model server 'appears' on its port when it starts and
-    'goes away' (listener and open connections closed) when it stops."""
+    'goes away' (listener and open connections closed) when it stops.
 
-    def __init__(self, port: int, target: tuple[str, int]) -> None:
-        self.port, self.target = port, target
+    With `hold`, the first request whose bytes contain it is held back: `held` is set and
+    nothing more is forwarded on that connection until `release` is set."""
+
+    def __init__(self, port: int, target: tuple[str, int], hold: bytes | None = None) -> None:
+        self.port, self.target, self.hold = port, target, hold
+        self.held, self.release = threading.Event(), threading.Event()
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -223,13 +234,15 @@ class TcpProxy:
             upstream = socket.create_connection(self.target)
             with self._lock:
                 self._open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream, self.hold), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, None), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, hold: bytes | None) -> None:
         try:
             while data := source.recv(65536):
+                if hold is not None and hold in data and not self.held.is_set():
+                    self.held.set()
+                    self.release.wait(timeout=300)
                 sink.sendall(data)
         except OSError:
             pass
