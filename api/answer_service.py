@@ -12,12 +12,13 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from api.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
 from kb_service.llm.generator import Generator
+from kb_service.injection import echoes_system_prompt, shield_all
 from kb_service.prompting import TokenCounter, build_prompt, is_refusal
 from kb_service.search import Searcher
 from kb_service.text import has_cjk
@@ -110,6 +111,16 @@ def passage_for_verification(passage: Passage) -> str:
     return passage.text
 
 
+def shielded(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages with instruction-like sentences (planted prompt injections) replaced by a
+    marker, for the prompt, the verification and the quotes alike; a passage with nothing
+    else left is dropped."""
+    kept, removed = shield_all(passages)
+    if removed:
+        log.warning("instruction-like text left out of retrieved passages (chunk: sentences): %s", removed)
+    return kept
+
+
 def _unique(claims: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     """Drop repeated sentences, and a repeat cut off by the token limit (greedy decoding of
     small models loops): a claim equal to, or the start of, an earlier one."""
@@ -169,7 +180,7 @@ class AnswerService:
 
         with clock("retrieve"):
             hits = self._searcher.search(question, k=k or self.config.k, mode="hybrid")
-            passages = relevant(hits, question, self.config.min_score)
+            passages = shielded(relevant(hits, question, self.config.min_score))
         if not passages:
             answer = Answer(
                 answer=_lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
@@ -217,7 +228,11 @@ class AnswerService:
         threshold: float,
         meta: dict[str, str | None],
     ) -> Answer:
-        claims = _unique(verification.claims)
+        claims = [  # the system prompt is never returned, whatever passage seems to hold it
+            replace(claim, supported=False, support=0.0, passage=None, citations=())
+            if echoes_system_prompt(claim.text) else claim
+            for claim in _unique(verification.claims)
+        ]
         if not claims:
             return self._suppressed(question, passages, "no_claims", 0.0, meta)
         kept = [claim for claim in claims if claim.supported]

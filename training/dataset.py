@@ -42,6 +42,7 @@ import numpy as np
 
 from api.claims import is_cjk
 from kb_service.errors import ConfigurationError
+from kb_service.injection import shield_all
 from kb_service.prompting import TokenCounter, passage_header
 from kb_service.types import Passage
 from training.dataset_card import (
@@ -249,6 +250,8 @@ def build_dataset(
     passages = store.chunks()
     if not passages:
         raise DatasetError("the knowledge base holds no chunks: ingest documents first")
+    # As the answer service shows chunks to the model: planted instructions replaced by a marker.
+    passages, injected = shield_all(passages)
     if counter is None:
         from api.services import make_token_counter
 
@@ -258,6 +261,11 @@ def build_dataset(
         chunks_by_doc[passage.document_id].append(passage)
     versions = _versions(settings, ledger, chunks_by_doc)
     notes: list[str] = []
+    if injected:
+        notes.append(
+            f"{sum(injected.values())} instruction-like sentence(s) (possible prompt injection) in "
+            f"{len(injected)} chunk(s) left out; the adapter neither learns from nor answers with them"
+        )
 
     # 1. personal-data scan of the source: chunk lines and the headers the prompts will show.
     scanner = PIIScanner(deidentifier)

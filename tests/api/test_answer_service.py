@@ -19,7 +19,7 @@ from api.verify import ClaimVerifier, make_scorer
 from ingest.deidentify import Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder
-from kb_service.llm.generator import Generation, strip_reasoning
+from kb_service.llm.generator import Generation, Generator, strip_reasoning
 from kb_service.prompting import REFUSAL_EN, ApproximateTokenCounter
 from kb_service.search import Searcher
 from kb_service.settings import Settings
@@ -58,9 +58,12 @@ def indexed(pipeline: Pipeline, tmp_path: Path) -> Pipeline:
 
 
 def service_for(
-    text: str, pipeline: Pipeline, embedder: SentenceTransformerEmbedder, deidentifier: Deidentifier, settings: Settings
-) -> tuple[AnswerService, ScriptedGenerator]:
-    generator = ScriptedGenerator(text)
+    text: str, pipeline: Pipeline, embedder: SentenceTransformerEmbedder, deidentifier: Deidentifier, settings: Settings,
+    *, generator: Generator | None = None,
+) -> tuple[AnswerService, Generator]:
+    """The answer service on the real store, verifier and scrubber; the model scripted to say
+    `text` unless a real `generator` is given."""
+    generator = generator or ScriptedGenerator(text)
     verifier = ClaimVerifier(make_scorer(embedder, None), claim_threshold=settings.claim_threshold)
     service = AnswerService(
         answer_config(settings),
