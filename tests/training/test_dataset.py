@@ -453,6 +453,26 @@ def test_build_with_fewer_than_three_documents_puts_all_in_train(
     assert "45 euros" in answers and "160 euros" in answers
 
 
+def test_build_leaves_planted_instructions_out_of_every_example(
+    pipeline: Pipeline, tmp_path: Path, embedder, deidentifier  # type: ignore[no-untyped-def]
+) -> None:
+    """A document with prompt injections: the adapter must neither learn the injected claim
+    nor be shown the instruction in a training context."""
+    from tests.api.test_prompt_injection import ATTACKS, INJECTED_FACT, injected_policy_pdf
+
+    pipeline.ingest_paths([injected_policy_pdf(tmp_path)])
+    card = build_dataset(
+        pipeline.store, pipeline.settings, embedder=embedder, deidentifier=deidentifier,
+        out_dir=tmp_path / "ds", counter=COUNTER,
+    )
+    written = (tmp_path / "ds" / "train.jsonl").read_text(encoding="utf-8")
+    assert "45 euros" in written and "160 euros" in written
+    assert INJECTED_FACT not in written and "PWNED" not in written
+    for attack in ATTACKS:
+        assert attack[:30] not in written
+    assert any("instruction-like sentence(s)" in note for note in card.notes), card.notes
+
+
 def test_build_refuses_an_empty_store_and_a_personal_data_finding(
     pipeline: Pipeline, tmp_path: Path, embedder, deidentifier, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
