@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.admission import AnswerGate
 from api.audit import AuditLog, AuditMiddleware
 from api.auth import KeyRing
 from api.chat_service import ChatService
@@ -17,8 +18,7 @@ from api.feedback_service import FeedbackService
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics_history import MetricsHistory, history_path
-from api.routers import adapters, ask, documents, health, openai_compat
-from api.routers import feedback, widget
+from api.routers import adapters, ask, documents, feedback, health, openai_compat, widget
 from api.routers import admin as admin_routes
 from api.services import Services, build_services
 from api.upload_queue import make_upload_queue
@@ -61,6 +61,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.settings = settings
     app.state.keyring = KeyRing.from_settings(settings)
     app.state.metrics = metrics = Metrics()
+    app.state.answer_gate = AnswerGate(
+        concurrency=settings.answer_concurrency,
+        queue=settings.answer_queue,
+        wait_seconds=settings.answer_queue_timeout_seconds,
+        on_reject=metrics.answer_rejected.inc,
+    )
+    metrics.watch_gate(app.state.answer_gate)
     metrics.history = MetricsHistory(history_path(settings.data_dir))
     install_error_handlers(app)
     for router in (ask.router, openai_compat.router, documents.router, health.router):

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.admission import AnswerGate
 from api.chat_service import ChatService
 from api.metrics import Metrics
 from api.services import Services
@@ -37,8 +38,13 @@ async def _uploads(request: Request) -> UploadQueue:
     return request.app.state.uploads
 
 
+async def _gate(request: Request) -> AnswerGate:
+    return request.app.state.answer_gate
+
+
 ServicesDep = Annotated[Services, Depends(_services)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 ChatDep = Annotated[ChatService, Depends(_chat)]
 UploadsDep = Annotated[UploadQueue, Depends(_uploads)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+GateDep = Annotated[AnswerGate, Depends(_gate)]

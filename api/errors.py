@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.admission import OverloadedError
 from api.answer_service import AnswerError
 from ingest.storage import StorageFullError, StorageReadOnlyError, storage_error
 from kb_service.errors import ConfigurationError, DocumentNotFoundError, KBError, StoreError
@@ -51,6 +52,7 @@ def error_response(
 
 # KBError subclasses -> (status, type, code)
 _KB_ERRORS: list[tuple[type[KBError], int, str, str]] = [
+    (OverloadedError, 429, "rate_limit_error", "too_many_questions"),
     (DocumentNotFoundError, 404, "not_found_error", "document_not_found"),
     (ModelNotServedError, 404, "invalid_request_error", "model_not_found"),
     (ModelServerError, 503, "service_unavailable", "model_server_unavailable"),
@@ -75,6 +77,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+# Added by the routes that answer questions (api.admission).
+TOO_MANY_QUESTIONS: dict[int | str, dict[str, object]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many questions in flight; retry after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    }
+}
+
+
 # Added by the routes that look something up by name or id.
 NOT_FOUND: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "No such document, upload job, adapter or model"}
@@ -92,7 +104,9 @@ def install_error_handlers(app: FastAPI) -> None:
             if isinstance(exc, kind):
                 if status >= 500:
                     log.warning("%s: %s", code, exc)
-                return error_response(status, str(exc), type_, code)
+                retry = getattr(exc, "retry_after", None)
+                headers = {"Retry-After": str(retry)} if retry is not None else None
+                return error_response(status, str(exc), type_, code, headers)
         return error_response(400, str(exc), "invalid_request_error", "kb_error")
 
     @app.exception_handler(RequestValidationError)

@@ -8,6 +8,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.admission import AnswerGate
 from api.asgi import route_template, status_tracking
 from api.metrics_history import MetricsHistory
 from api.upload_spool import Job
@@ -50,6 +51,13 @@ class Metrics:
         self.upload_rejected = Counter(
             "kb_upload_rejected", "Uploads refused with 429 because the upload queue was full", registry=self.registry
         )
+        self.answer_rejected = Counter(
+            "kb_answer_rejected", "Questions refused with 429 because too many were in flight", registry=self.registry
+        )
+        self.answers_in_flight = Gauge(
+            "kb_answers_in_flight", "Questions being answered (state=answering) or waiting for a slot (state=waiting)",
+            ["state"], registry=self.registry,
+        )
         self.feedback = Counter(
             "kb_feedback", "Feedback on answers by rating (up, down)", ["rating"], registry=self.registry
         )
@@ -58,6 +66,11 @@ class Metrics:
         self._answered = 0
         self._suppressed = 0
         self.history: MetricsHistory | None = None  # answers per minute, for the admin page
+
+    def watch_gate(self, gate: AnswerGate) -> None:
+        """Read the answer gate's counts at scrape time."""
+        self.answers_in_flight.labels("answering").set_function(lambda: gate.active)
+        self.answers_in_flight.labels("waiting").set_function(lambda: gate.waiting)
 
     def observe_answer(self, answer: Answer) -> None:
         outcome = "suppressed" if answer.suppressed_reason else ("trimmed" if answer.trimmed else "grounded")

@@ -234,6 +234,7 @@ def main() -> None:
         f"\nask under load vs one client: p50 {ratio(l['p50_s'], b['p50_s'])}, p95 {ratio(l['p95_s'], b['p95_s'])}, "
         f"throughput {ratio(l['per_s'], b['per_s'])}"
     )
+    print(f"questions refused with 429 under load (too many in flight, Retry-After honoured): {l.get('refused_429', 0)}")
     up = loaded["upload"]
     print(
         f"uploads: {up['accepted']} accepted, {up['refused_429']} answered 429 (all with Retry-After: "

@@ -328,6 +328,21 @@ class Settings(BaseSettings):
             "(a client may ask for less or more with `Prefer: respond-async` / `Prefer: wait=N`)."
         ),
     )
+    answer_concurrency: int = Field(
+        16, ge=1, le=1024,
+        description=(
+            "Questions (/v1/ask, chat completions) answered at once; more wait in a queue. "
+            "The model server batches them, so match it to what it serves with good latency."
+        ),
+    )
+    answer_queue: int = Field(
+        64, ge=0, le=100_000,
+        description="Questions that may wait for an answer slot; beyond that the API answers 429 with Retry-After.",
+    )
+    answer_queue_timeout_seconds: float = Field(
+        120.0, gt=0, le=3600,
+        description="Longest wait for an answer slot before the question is refused with 429 and Retry-After.",
+    )
     upload_worker_nice: int = Field(
         10, ge=0, le=19,
         description="Scheduling niceness of the upload worker threads (Linux), so ingestion yields the CPU to answering.",

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth import Reader
-from api.deps import MetricsDep, ServicesDep
-from api.errors import ERROR_RESPONSES, NOT_FOUND
+from api.deps import GateDep, MetricsDep, ServicesDep
+from api.errors import ERROR_RESPONSES, NOT_FOUND, TOO_MANY_QUESTIONS
 from kb_service.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
@@ -28,9 +28,9 @@ class AskRequest(BaseModel):
     "/ask",
     response_model=Answer,
     summary="Answer a question from the documents, or suppress",
-    responses=NOT_FOUND,  # an adapter the model server does not serve
+    responses={**NOT_FOUND, **TOO_MANY_QUESTIONS},  # 404: an adapter the model server does not serve
 )
-def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep, _: Reader) -> Answer:
-    answer = services.answers.ask(body.question, k=body.k, model=body.adapter, threshold=body.threshold)
+async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep, gate: GateDep, _: Reader) -> Answer:
+    answer = await gate.run(services.answers.ask, body.question, k=body.k, model=body.adapter, threshold=body.threshold)
     metrics.observe_answer(answer)
     return answer

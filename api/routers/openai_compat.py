@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.auth import Reader
-from api.deps import ChatDep, MetricsDep
-from api.errors import ERROR_RESPONSES, NOT_FOUND
+from api.deps import ChatDep, GateDep, MetricsDep
+from api.errors import ERROR_RESPONSES, NOT_FOUND, TOO_MANY_QUESTIONS
 from api.openai_protocol import ChatCompletion, ChatCompletionRequest, ModelList
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
@@ -22,15 +22,15 @@ def list_models(chat: ChatDep, _: Reader) -> ModelList:
     "/chat/completions",
     response_model=ChatCompletion,
     summary="Answer the last user message (OpenAI chat completions, plain or streamed)",
-    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},  # 404: a model not served
+    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND, **TOO_MANY_QUESTIONS},  # 404: a model not served
 )
-def chat_completions(
-    body: ChatCompletionRequest, chat: ChatDep, metrics: MetricsDep, _: Reader
+async def chat_completions(
+    body: ChatCompletionRequest, chat: ChatDep, metrics: MetricsDep, gate: GateDep, _: Reader
 ) -> ChatCompletion | StreamingResponse:
-    if body.stream:
-        events, answer = chat.stream(body)
+    if body.stream:  # verified whole before the first event, so the slot covers the answering
+        events, answer = await gate.run(chat.stream, body)
         metrics.observe_answer(answer)
         return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-    completion, answer = chat.complete(body)
+    completion, answer = await gate.run(chat.complete, body)
     metrics.observe_answer(answer)
     return completion

@@ -2,7 +2,8 @@
 
 Clients are threads with one httpx connection each, on loopback:
 
-- askers: `POST /v1/ask` back to back with the evaluation questions, round-robin;
+- askers: `POST /v1/ask` back to back with the evaluation questions, round-robin; a question
+  refused with 429 (too many in flight) is followed by a pause of Retry-After seconds;
 - uploaders: `POST /v1/documents` with `Prefer: respond-async`; on 429 they wait what
   Retry-After says and send the same file again, until it is accepted (also after the load
   window, within a grace period); every accepted job is polled to its end afterwards;
@@ -151,7 +152,7 @@ class LoadResult:
         return {
             "seconds": self.seconds,
             "elapsed": round(self.elapsed, 1),
-            "ask": summary(self.of("ask"), self.elapsed),
+            "ask": {**summary(self.of("ask"), self.elapsed), "refused_429": sum(1 for c in self.of("ask") if c.status == 429)},
             "health": summary(self.of("health"), self.elapsed),
             "upload": {
                 **summary(uploads, self.elapsed),
@@ -218,7 +219,9 @@ class LoadGenerator:
             while time.monotonic() < self._deadline:
                 question = self.questions[n % len(self.questions)]
                 n += self.askers
-                self._request(client, "ask", "POST", "/v1/ask", headers=self.reader, json={"question": question})
+                response = self._request(client, "ask", "POST", "/v1/ask", headers=self.reader, json={"question": question})
+                if response is not None and response.status_code == 429:  # shed: come back when told
+                    time.sleep(min(float(response.headers.get("Retry-After") or 1), max(0.0, self._deadline - time.monotonic())))
 
     def _upload(self, index: int) -> None:
         with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
