@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,12 +119,26 @@ def plan_server(settings: Settings) -> ServerPlan:
 
 
 class ManagedModelServer:
-    """A vLLM server child process. Use as a context manager, or start()/stop()."""
+    """A vLLM server child process. Use as a context manager, or start()/stop().
 
-    def __init__(self, settings: Settings) -> None:
+    Supervised: a watchdog thread notices when the server dies (a crash, the OOM killer, a
+    stray kill -9) and starts it again on the same port, so clients see 503s while it is down
+    and answers again once it is back, without a restart of whatever runs it. At most
+    `MAX_RESTARTS` restarts within `RESTART_WINDOW_S`; after that it stays down and says so.
+    """
+
+    MAX_RESTARTS = 5
+    RESTART_WINDOW_S = 600.0
+
+    def __init__(self, settings: Settings, *, supervise: bool = True, check_interval: float = 2.0) -> None:
         self._settings = settings
         self._process: subprocess.Popen[bytes] | None = None
         self.plan: ServerPlan | None = None
+        self._supervise, self._check_interval = supervise, check_interval
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
+        self._lock = threading.Lock()  # start/restart/stop, one at a time
+        self.restarts: list[float] = []  # monotonic times of the restarts
 
     @property
     def url(self) -> str:
@@ -138,14 +154,25 @@ class ManagedModelServer:
 
     def start(self) -> str:
         """Start the server and wait until it answers; returns its OpenAI base URL."""
-        if self._process is not None:
-            return self.url
-        self.plan = plan_server(self._settings)
-        if _port_open(self._settings.llm_port):
-            raise ModelServerStartError(
-                f"port {self._settings.llm_port} is already in use; stop what runs there, set KB_LLM_PORT, "
-                "or point KB_LLM_URL at a running server"
-            )
+        with self._lock:
+            if self._process is not None:
+                return self.url
+            self.plan = plan_server(self._settings)
+            if _port_open(self._settings.llm_port):
+                raise ModelServerStartError(
+                    f"port {self._settings.llm_port} is already in use; stop what runs there, set KB_LLM_PORT, "
+                    "or point KB_LLM_URL at a running server"
+                )
+            self._stopping.clear()
+            self._launch()
+        if self._supervise and self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="vllm-watchdog", daemon=True)
+            self._watchdog.start()
+        return self.plan.url
+
+    def _launch(self) -> None:
+        """Start the process and wait until healthy (stopping it if it does not get there)."""
+        assert self.plan is not None
         self.plan.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.plan.log_path.open("ab")
         log.info("starting vLLM: %s", " ".join(loggable_command(self.plan.command)))
@@ -155,21 +182,54 @@ class ManagedModelServer:
             stderr=subprocess.STDOUT,
             env=self.plan.env,
             start_new_session=True,  # its own process group, so stop() reaches its workers
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent_hook(),  # noqa: PLW1509 (one libc call, see there)
         )
         log_file.close()
         try:
             self._wait_healthy()
         except BaseException:
-            self.stop()
+            self._kill(self._process)
+            self._process = None
             raise
-        return self.plan.url
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self._check_interval):
+            with self._lock:
+                process = self._process
+                if process is None or process.poll() is None or self._stopping.is_set():
+                    continue
+                assert self.plan is not None
+                log.error(
+                    "the vLLM server exited with status %s; last lines of %s:\n%s",
+                    process.returncode, self.plan.log_path, tail(self.plan.log_path),
+                )
+                self._kill(process)  # what is left of its process group (engine workers)
+                self._process = None
+                now = time.monotonic()
+                recent = [t for t in self.restarts if now - t < self.RESTART_WINDOW_S]
+                if len(recent) >= self.MAX_RESTARTS:
+                    log.error(
+                        "the vLLM server died %d times within %.0f s; not restarting it again (restart the service)",
+                        len(recent) + 1, self.RESTART_WINDOW_S,
+                    )
+                    return
+                self.restarts.append(now)
+                try:
+                    self.plan = plan_server(self._settings)  # adapters promoted since are loaded too
+                    self._launch()
+                    log.warning("vLLM server restarted (%d restart(s) so far)", len(self.restarts))
+                except ModelServerStartError as exc:
+                    log.error("restarting the vLLM server failed: %s", exc)
+                    self._process = None
+                    return
 
     def _wait_healthy(self) -> None:
         assert self._process is not None and self.plan is not None
         health = self.plan.url.removesuffix("/v1") + "/health"
         deadline = time.monotonic() + self._settings.llm_startup_timeout
         while time.monotonic() < deadline:
+            if self._stopping.is_set():  # stop() while starting or restarting
+                raise ModelServerStartError("the service is stopping")
             code = self._process.poll()
             if code is not None:
                 raise ModelServerStartError(
@@ -188,13 +248,31 @@ class ManagedModelServer:
             f"see {self.plan.log_path}"
         )
 
+    @property
+    def pid(self) -> int | None:
+        """Process id of the server (its process group's id too), while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
     def stop(self, timeout: float = 20.0) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        self._stopping.set()
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None and watchdog is not threading.current_thread():
+            watchdog.join(timeout=timeout + self._settings.llm_startup_timeout)
+        with self._lock:
+            process, self._process = self._process, None
+        if process is None:
             return
+        self._kill(process, timeout)
+        log.info("vLLM server stopped")
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+        """SIGTERM to the process group, SIGKILL after `timeout`; also when the leader is
+        already gone (its engine workers may not be)."""
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=timeout)
@@ -203,7 +281,10 @@ class ManagedModelServer:
             process.wait(timeout=timeout)
         except ProcessLookupError:
             pass
-        log.info("vLLM server stopped")
+        try:  # workers that outlived the leader
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def __enter__(self) -> ManagedModelServer:
         self.start()
@@ -228,16 +309,23 @@ def loggable_command(command: list[str]) -> list[str]:
     return shown
 
 
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM when the process that started it dies, even by kill -9,
-    so a crashed `kb serve` leaves no orphaned model server holding the port and memory."""
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A preexec_fn for Linux: the server gets SIGTERM when the thread that started it dies
+    (the main thread, or the watchdog, which lives as long as the service), even by kill -9,
+    so a crashed `kb serve` leaves no orphaned model server holding the port and memory.
+    libc is loaded here, in the parent: the child, forked from a process with threads, only
+    makes the one call."""
     try:
         import ctypes
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+    def hook() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return hook
 
 
 def _port_open(port: int) -> bool:
