@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kb_service.errors import ConfigurationError
-from ingest.given_names import GIVEN_NAMES, NOT_NAME_PARTS, ROLE_WORDS
+from ingest.given_names import GIVEN_NAMES, NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
 from kb_service.models import spacy_model_path
 
 if TYPE_CHECKING:
@@ -489,11 +489,26 @@ def _person_span(ent: Any) -> Any:
         return None
     if any(t.lower_ in NOT_NAME_PARTS for t in tokens):
         return None
+    if len(tokens) == 1 and _tool_context(tokens[0]):
+        return None
     if len(tokens) == len(ent):
         return ent
     from spacy.tokens import Span
 
     return Span(ent.doc, tokens[0].i, tokens[-1].i + 1, label="PERSON")
+
+
+def _tool_context(token: Any) -> bool:
+    """A lone word used as a product: after "in/through/via/using", or before "app/account/..."
+    on the same line (a possessive "in Anna's team" stays a name)."""
+    doc = token.doc
+    before = doc[token.i - 1] if token.i > 0 else None
+    after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    if after is not None and after.text in ("'s", "’s"):
+        return False
+    if before is not None and before.lower_ in TOOL_PREPOSITIONS and "\n" not in before.whitespace_:
+        return True
+    return after is not None and after.lower_ in PRODUCT_NOUNS and "\n" not in token.whitespace_
 
 
 _RELABELLED_NAME_SCORE = 0.5

@@ -52,7 +52,15 @@ CN_GIVEN_NAME_CHARS = frozenset(
 NOT_NAME_PARTS = frozenset(
     """team teams department dept committee council office services service program programme
     policy policies portal platform workspace checklist threshold thresholds assistance support
-    center centre period inc ltd llc corp corporation company group""".split()  # noqa: SIM905
+    center centre period inc ltd llc corp corporation company group tool tools receipt receipts
+    contract contracts account accounts report reports guest starter""".split()  # noqa: SIM905
+)
+# A single word right after one of these is a place one works in, not a person ("booked in
+# Navan", "blocked in Okta", "report it through Jira"), and one right before one of the
+# product nouns is a product ("the Robin app", "your Okta account").
+TOOL_PREPOSITIONS = frozenset("in into through via using".split())  # noqa: SIM905
+PRODUCT_NOUNS = frozenset(
+    "app apps account accounts button portal platform plan tool console dashboard client license licence subscription extension plugin".split()  # noqa: SIM905
 )
 # A role or label word spaCy sometimes takes into the name after it ("Employee D. Nguyen",
 # "Name: Jane Doe"), or tags alone (the table header "Email").

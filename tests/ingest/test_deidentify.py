@@ -189,6 +189,21 @@ def test_ordinary_policy_text_is_left_intact(deid: Deidentifier) -> None:
     assert out.counts == {}
 
 
+def test_product_names_used_as_tools_stay_and_people_near_them_go(deid: Deidentifier) -> None:
+    """spaCy's small model calls lone product names PERSON ("booked in Navan"): a single word
+    after in/through/via/using or before app/account/... is left alone; names are not."""
+    tools = (
+        "Flights are booked in Navan at least 14 days ahead. The address was blocked in Okta. "
+        "Desks are booked in the Robin app. Report it through Jira."
+    )
+    out = deid.session().redact(tools)
+    assert out.text == tools, out.text
+    people = "Trips are approved by Maria Keller in Navan. Send it to Jonas in Anna's team."
+    redacted = deid.session().redact(people).text
+    for name in ("Maria Keller", "Jonas", "Anna"):
+        assert name not in redacted, redacted
+
+
 def test_counts_per_text_and_per_session(deid: Deidentifier) -> None:
     session = deid.session()
     a = session.redact(
