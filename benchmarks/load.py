@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/load.py [--seconds 120] [--askers 50] [--uploaders 5] \
         [--baseline-seconds 45] [--large-pages 200] [--nice 10] [--max-tokens 64] \
-        [--llm-timeout S] [--out benchmarks/results/load-<timestamp>.json]
+        [--llm-timeout S] [--answer-concurrency 16] [--answer-queue 64] \
+        [--out benchmarks/results/load-<timestamp>.json]
 
 Setup (timed, not benchmarked): a managed vLLM CPU server as `kb serve` starts it
 (SmolLM2-135M-Instruct; a conversion in /tmp/kbmodels/SmolLM2-135M-Instruct is linked in when
@@ -84,6 +85,8 @@ def main() -> None:
     )
     parser.add_argument("--max-tokens", type=int, default=64, help="KB_LLM_MAX_TOKENS of the API")
     parser.add_argument("--llm-timeout", type=float, default=None, help="KB_LLM_TIMEOUT of the API (default: its default, 120 s)")
+    parser.add_argument("--answer-concurrency", type=int, default=None, help="KB_ANSWER_CONCURRENCY of the API (default 16)")
+    parser.add_argument("--answer-queue", type=int, default=None, help="KB_ANSWER_QUEUE of the API (default 64)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -137,6 +140,10 @@ def main() -> None:
                 env["upload_worker_nice"] = args.nice
             if args.llm_timeout is not None:
                 env["llm_timeout"] = args.llm_timeout
+            if args.answer_concurrency is not None:
+                env["answer_concurrency"] = args.answer_concurrency
+            if args.answer_queue is not None:
+                env["answer_queue"] = args.answer_queue
             with ApiProcess(data_dir, url, **env) as api:
                 print(
                     f"API ready at {api.url}; baseline: 1 client for {args.baseline_seconds:.0f} s",
@@ -234,7 +241,10 @@ def main() -> None:
         f"\nask under load vs one client: p50 {ratio(l['p50_s'], b['p50_s'])}, p95 {ratio(l['p95_s'], b['p95_s'])}, "
         f"throughput {ratio(l['per_s'], b['per_s'])}"
     )
-    print(f"questions refused with 429 under load (too many in flight, Retry-After honoured): {l.get('refused_429', 0)}")
+    print(
+        f"questions refused with 429 under load (too many in flight, Retry-After honoured): {l.get('refused_429', 0)}; "
+        f"answered ones p50 {l['ok_p50_s']} s, p95 {l['ok_p95_s']} s"
+    )
     up = loaded["upload"]
     print(
         f"uploads: {up['accepted']} accepted, {up['refused_429']} answered 429 (all with Retry-After: "

@@ -24,8 +24,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ingest.given_names import (
+    GIVEN_NAMES,
+    NOT_NAME_PARTS,
+    PRODUCT_NOUNS,
+    ROLE_WORDS,
+    TOOL_PREPOSITIONS,
+)
 from kb_service.errors import ConfigurationError
-from ingest.given_names import GIVEN_NAMES, NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
 from kb_service.models import spacy_model_path
 
 if TYPE_CHECKING:

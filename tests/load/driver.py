@@ -55,6 +55,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def summary(calls: Sequence[Call], window: float) -> dict[str, Any]:
     seconds = [c.seconds for c in calls if c.status]
+    answered = [c.seconds for c in calls if 200 <= c.status < 300]  # without the quick 429s
     return {
         "requests": len(calls),
         "ok": sum(1 for c in calls if 200 <= c.status < 300),
@@ -65,6 +66,8 @@ def summary(calls: Sequence[Call], window: float) -> dict[str, Any]:
         "p95_s": round(percentile(seconds, 95), 3) if seconds else None,
         "max_s": round(max(seconds), 3) if seconds else None,
         "mean_s": round(statistics.fmean(seconds), 3) if seconds else None,
+        "ok_p50_s": round(percentile(answered, 50), 3) if answered else None,
+        "ok_p95_s": round(percentile(answered, 95), 3) if answered else None,
         "per_s": round(len(calls) / window, 3) if window > 0 else None,
         "failures": [  # the first few: connection errors and 5xx, with what was said
             {"status": c.status, "at_s": round(c.at, 1), "seconds": round(c.seconds, 1), "error": c.error}
