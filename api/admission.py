@@ -69,7 +69,8 @@ class AnswerGate:
         self.rejected += 1
         if self._on_reject is not None:
             self._on_reject()
-        return OverloadedError(f"{why}; retry after the Retry-After seconds", self.retry_after())
+        retry = self.retry_after()
+        return OverloadedError(f"{why}; retry in {retry} s (Retry-After)", retry)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

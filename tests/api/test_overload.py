@@ -55,6 +55,7 @@ def test_gate_bounds_answering_and_waiting_and_times_out() -> None:
             async with gate.slot():
                 pass
         assert "2 answering, 1 waiting" in str(refused.value) and refused.value.retry_after >= 1
+        assert f"retry in {refused.value.retry_after} s" in str(refused.value)
         release.set()
         await asyncio.gather(*first)
         assert order == ["a", "b", "c"] and (gate.active, gate.waiting) == (0, 0)
