@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb_service.prompting import SYSTEM_PROMPT
 from kb_service.types import Passage
@@ -74,6 +75,7 @@ _MARKUP = [
 ]
 _PATTERN = re.compile("|".join(f"(?:{p})" for p in (*_EN, *_ZH, *_MARKUP)), re.IGNORECASE | re.MULTILINE)
 # Sentence ends: Latin punctuation followed by space, CJK punctuation, line breaks.
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])|\n+")
 
 
@@ -155,17 +157,22 @@ def ngrams(text: str, n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@lru_cache(maxsize=64)
+def _reference(reference: str, n: int) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """A reference's word n-grams and CJK 2n-character runs (the system prompt's, once)."""
+    cjk = "".join(_CJK.findall(reference))
+    runs = frozenset(cjk[i : i + 2 * n] for i in range(len(cjk) - 2 * n + 1))
+    return frozenset(ngrams(reference, n)), runs
+
+
 def echoes(text: str, references: Iterable[str], n: int = 6) -> bool:
     """Whether `text` repeats `n` consecutive words of any reference (case and punctuation
     ignored); for CJK text, `2 * n` consecutive characters."""
     grams = ngrams(text, n)
+    cjk = "".join(_CJK.findall(text))
     for reference in references:
-        if grams & ngrams(reference, n):
-            return True
-        cjk_text = "".join(re.findall(r"[\u4e00-\u9fff]", text))
-        cjk_ref = "".join(re.findall(r"[\u4e00-\u9fff]", reference))
-        size = 2 * n
-        if len(cjk_ref) >= size and any(cjk_ref[i : i + size] in cjk_text for i in range(len(cjk_ref) - size + 1)):
+        words, runs = _reference(reference, n)
+        if grams & words or any(run in cjk for run in runs):
             return True
     return False
 
