@@ -17,11 +17,13 @@ data folder, never interleave inside a line. The file is opened per event, so mo
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import logging
 import os
 import select
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +35,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.asgi import route_template, status_tracking
+from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +162,28 @@ class AuditLog:
             if self._failing:
                 log.warning("the audit log %s is writable again", self.path)
                 self._failing = False
+
+
+def operator() -> str:
+    """Who runs this `kb` command: the OS account and the host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers with an arbitrary uid)
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def record_cli(
+    settings: Settings, action: str, *, command: str, target: str | None, ok: bool, detail: dict[str, Any] | None = None
+) -> None:
+    """An operator's `kb` command that changed the knowledge base, as an audit event:
+    `role` "cli", `client` the OS account and host, `method` "CLI", `route` the command,
+    `status` 0 when it succeeded and 1 when it failed."""
+    if not settings.audit_log:
+        return
+    note = AuditNote(role="cli", target=target, detail=dict(detail or {}))
+    line = event_line(action=action, method="CLI", route=command, status=0 if ok else 1, note=note, client=operator())
+    AuditLog(settings.audit_path, fsync=settings.audit_fsync).write(line)
 
 
 class AuditMiddleware:

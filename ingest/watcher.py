@@ -11,6 +11,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,16 @@ class _Seen:
 
 
 class InboxWatcher:
-    def __init__(self, pipeline: Pipeline, inbox: Path, settings: Settings) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        inbox: Path,
+        settings: Settings,
+        *,
+        on_outcome: Callable[[IngestOutcome], None] | None = None,
+    ) -> None:
         self.pipeline = pipeline
+        self._on_outcome = on_outcome  # e.g. the CLI's audit event per file
         self.inbox = inbox
         self.processed_dir = settings.processed_dir
         self.failed_dir = settings.failed_dir
@@ -97,6 +106,8 @@ class InboxWatcher:
         except OSError as exc:
             log.error("could not move %s out of the inbox: %s", path.name, exc.strerror)
         log.info("%s: %s", path.name, outcome.status)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
         return outcome
 
     def run_once(self, *, wait_for_settle: bool = True) -> list[IngestOutcome]:

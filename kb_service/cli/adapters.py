@@ -116,18 +116,28 @@ def promote(
     if settings.api_url:
         result = _call_api(settings, f"/v1/adapters/{name}/promote", {"force": str(force).lower()})
     else:
+        from api.audit import record_cli
+
         service = _service(ctx)
+
+        def audit(ok: bool) -> None:
+            record_cli(settings, "adapter.promote", command="kb adapters promote", target=name, ok=ok,
+                       detail={"forced": force})
+
         try:
             with err.status("comparing test-split losses…" if not force else "promoting…"):
                 result = service.promote(name, force=force).to_dict()
         except AdapterNotFoundError as exc:
+            audit(False)
             err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(1) from exc
         except PromotionRefusedError as exc:
+            audit(False)
             if as_json:
                 out.print_json(json.dumps(exc.result.to_dict()))
             err.print(f"[red]refused:[/] {escape(str(exc))}")
             raise typer.Exit(1) from exc
+        audit(True)
         result["default_model"] = service.default_model()
     if as_json:
         out.print_json(json.dumps(result))
@@ -150,12 +160,16 @@ def rollback(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if settings.api_url:
         result = _call_api(settings, "/v1/adapters/rollback")
     else:
+        from api.audit import record_cli
+
         service = _service(ctx)
         try:
             rolled = service.rollback()
         except NothingToRollBackError as exc:
+            record_cli(settings, "adapter.rollback", command="kb adapters rollback", target=None, ok=False)
             err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(1) from exc
+        record_cli(settings, "adapter.rollback", command="kb adapters rollback", target=rolled.previous, ok=True)
         result = {"active": rolled.active, "previous": rolled.previous, "default_model": rolled.default_model}
     if as_json:
         out.print_json(json.dumps(result))

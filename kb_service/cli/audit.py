@@ -13,7 +13,8 @@ from rich.table import Table
 from kb_service.cli.context import AppContext
 
 app = typer.Typer(
-    help="The API's audit log: who uploaded, deleted, promoted, and used which key.", no_args_is_help=True
+    help="The audit log: who uploaded, ingested, deleted, promoted, and used which key (API and kb commands).",
+    no_args_is_help=True,
 )
 out = Console()
 err = Console(stderr=True)
@@ -41,7 +42,8 @@ def tail(
     table = Table("time", "action", "key", "role", "client", "request", "target", "status")
     for e in events:
         status = e.get("status")
-        colour = "green" if isinstance(status, int) and status < 400 else "red"
+        cli = e.get("method") == "CLI"  # `kb` commands: 0 succeeded, 1 failed
+        colour = "green" if isinstance(status, int) and (status == 0 if cli else status < 400) else "red"
         detail = e.get("detail") or {}
         target = str(e.get("target") or "") + (" (forced)" if detail.get("forced") else "")
         table.add_row(

@@ -69,12 +69,19 @@ def show(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Docum
 @app.command()
 def delete(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Document id or source name.")], as_json: JsonOption = False) -> None:
     """Delete a document and every chunk of it from the index."""
+    from api.audit import record_cli
+
     app_ctx: AppContext = ctx.obj
     try:
         info = app_ctx.pipeline(warm=False).delete(document)
     except DocumentNotFoundError as exc:
+        record_cli(app_ctx.settings, "document.delete", command="kb docs delete", target=document, ok=False)
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from exc
+    record_cli(
+        app_ctx.settings, "document.delete", command="kb docs delete", target=info.document_id, ok=True,
+        detail={"chunks": info.chunks},
+    )
     if as_json:
         out.print_json(json.dumps({"deleted": info.document_id, "source": info.source, "chunks": info.chunks}))
     else:

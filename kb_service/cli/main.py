@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -22,6 +22,10 @@ from kb_service.cli import store as store_cli
 from kb_service.cli import train as train_cli
 from kb_service.cli.context import AppContext, configure_logging
 from kb_service.errors import KBError
+from kb_service.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestOutcome
 
 app = typer.Typer(
     name="kb",
@@ -90,12 +94,24 @@ def ingest(
         pipeline = app_ctx.pipeline()
     with RichProgress(err) as progress:
         report = pipeline.ingest_paths(paths, listener=progress)
+    for outcome in report.outcomes:
+        audit_ingest(app_ctx.settings, outcome, command="kb ingest")
     summary = report.to_dict()
     if as_json:
         out.print_json(json.dumps(summary))
     else:
         _print_summary(summary)
     raise typer.Exit(1 if summary["failed"] else 0)
+
+
+def audit_ingest(settings: Settings, outcome: IngestOutcome, *, command: str) -> None:
+    """One audit event per file a `kb` command ingested (or failed to)."""
+    from api.audit import record_cli
+
+    record_cli(
+        settings, "document.ingest", command=command, target=outcome.source, ok=outcome.status != "failed",
+        detail={"document_id": outcome.document_id, "outcome": outcome.status, "chunks": outcome.chunks},
+    )
 
 
 def _print_summary(summary: dict[str, object]) -> None:
@@ -160,7 +176,10 @@ def watch(
 
     app_ctx: AppContext = ctx.obj
     inbox = directory or app_ctx.settings.inbox_dir
-    watcher = InboxWatcher(app_ctx.pipeline(), inbox, app_ctx.settings)
+    watcher = InboxWatcher(
+        app_ctx.pipeline(), inbox, app_ctx.settings,
+        on_outcome=lambda outcome: audit_ingest(app_ctx.settings, outcome, command="kb watch"),
+    )
     err.print(f"watching {inbox} (processed → {watcher.processed_dir}, failed → {watcher.failed_dir}); Ctrl-C to stop")
     try:
         if once:

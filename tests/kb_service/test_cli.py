@@ -67,6 +67,32 @@ def test_ingest_search_docs_and_delete(tmp_path: Path) -> None:
     assert deleted.returncode == 0 and json.loads(deleted.stdout)["deleted"] == doc_id
     after = json.loads(kb(data, "search", "garage", "--mode", "keyword", "--json").stdout)
     assert all(h["source"] != "faq.md" for h in after)
+    assert kb(data, "docs", "delete", "faq.md").returncode == 1
+
+    # Every change an operator made with `kb` is in the audit log: who, what, when, outcome.
+    events = audit_events(data)
+    ingests = [(e["target"], e["detail"]["outcome"], e["status"]) for e in events if e["action"] == "document.ingest"]
+    assert sorted(ingests) == sorted([
+        ("policy.pdf", "ingested", 0), ("faq.md", "ingested", 0), ("broken.pdf", "failed", 1),
+        ("policy.pdf", "unchanged", 0), ("faq.md", "unchanged", 0),
+    ])
+    deletes = [(e["target"], e["status"]) for e in events if e["action"] == "document.delete"]
+    assert deletes == [(doc_id, 0), ("faq.md", 1)]
+    for event in events:
+        assert (event["role"], event["method"], event["key_id"]) == ("cli", "CLI", None)
+        assert event["route"] in ("kb ingest", "kb docs delete") and "@" in event["client"]
+        assert event["time"].endswith("+00:00")
+    tail = kb(data, "audit", "tail", "-n", "2", "--json")
+    assert tail.returncode == 0 and [json.loads(line)["action"] for line in tail.stdout.splitlines()] == [
+        "document.delete", "document.delete"
+    ]
+    for value in (v for _, v in planted):
+        assert value not in (data / "audit" / "audit.jsonl").read_text(encoding="utf-8")
+
+
+def audit_events(data: Path) -> list[dict]:  # type: ignore[type-arg]
+    path = data / "audit" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -92,3 +118,7 @@ def test_watch_once_processes_the_inbox(tmp_path: Path) -> None:
     result = kb(data, "watch", "--once")
     assert result.returncode == 0, result.stderr
     assert (data / "processed" / "memo.pdf").exists()
+    (event,) = audit_events(data)
+    assert (event["action"], event["route"], event["target"], event["status"]) == (
+        "document.ingest", "kb watch", "memo.pdf", 0
+    )

@@ -406,6 +406,12 @@ def test_kb_adapters_cli(settings: Settings) -> None:
     assert rolled.returncode == 0, rolled.stderr
     assert json.loads(rolled.stdout) == {"active": None, "previous": "one", "default_model": "base"}
     assert kb(data, "adapters", "rollback").returncode == 1
+    audit = [json.loads(line) for line in (data / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["action"], e["target"], e["status"], e.get("detail", {}).get("forced")) for e in audit] == [
+        ("adapter.promote", "nodata", 1, False), ("adapter.promote", "ghost", 1, True),
+        ("adapter.promote", "one", 0, True), ("adapter.rollback", "one", 0, None), ("adapter.rollback", None, 1, None),
+    ]
+    assert {(e["role"], e["method"]) for e in audit} == {("cli", "CLI")}
 
 
 # --- the API ------------------------------------------------------------------------------------
