@@ -46,7 +46,6 @@ class AnswerGate:
         self._on_reject = on_reject
         self.active = 0
         self.waiting = 0
-        self.rejected = 0
         self._durations: deque[float] = deque(maxlen=50)
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -66,7 +65,6 @@ class AnswerGate:
         return max(1, min(600, math.ceil(mean * rounds)))
 
     def _refuse(self, why: str) -> OverloadedError:
-        self.rejected += 1
         if self._on_reject is not None:
             self._on_reject()
         retry = self.retry_after()

@@ -56,7 +56,7 @@ def main(
 ) -> None:
     from rich.markup import escape
 
-    from kb_service.settings import Settings, describe_invalid_settings
+    from kb_service.settings import describe_invalid_settings
 
     overrides: dict[str, object] = {}
     if data_dir is not None:

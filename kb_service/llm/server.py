@@ -255,7 +255,7 @@ class ManagedModelServer:
         return process.pid if process is not None and process.poll() is None else None
 
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self.pid is not None
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
