@@ -1,0 +1,37 @@
+"""Answering: retrieval, claim verification and the thresholds that suppress an answer.
+
+One group of `kb_service.settings.Settings`; each field is the variable ``KB_<NAME>``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AnswerSettings(BaseModel):
+    # --- answering ------------------------------------------------------------------------
+    retrieval_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    retrieval_min_score: float = Field(
+        0.25,
+        ge=-1.0,
+        le=1.0,
+        description=(
+            "A passage is relevant when its cosine similarity to the question reaches this, or when a "
+            "keyword search of a question in a language the embedder does not cover finds it."
+        ),
+    )
+    confidence_threshold: float = Field(
+        0.75, ge=0.0, le=1.0, description="Answers below this confidence are suppressed."
+    )
+    claim_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="Support at which a single claim counts as backed by a passage."
+    )
+    answer_min_relevance: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine similarity between question and answer; a supported but off-topic answer is suppressed.",
+    )
+    nli_model: str | None = Field(
+        None, description="NLI cross-encoder (folder or hub name) to score claims; unset = embedder + lexical scorer."
+    )

@@ -1,0 +1,51 @@
+"""Parsing (limits of the parse worker), chunking, de-duplication and the inbox watcher.
+
+One group of `kb_service.settings.Settings`; each field is the variable ``KB_<NAME>``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class IngestSettings(BaseModel):
+    # --- parsing and chunking ----------------------------------------------------------
+    chunk_tokens: int = Field(
+        200, ge=32, description="Maximum chunk length in tokens of the embedder's tokenizer."
+    )
+    chunk_overlap: int = Field(32, ge=0, description="Token overlap between consecutive chunks.")
+    max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused.")
+    max_pages: int = Field(5_000, ge=1, description="Documents with more pages than this are refused.")
+    parse_isolation: Literal["subprocess", "inline"] = Field(
+        "subprocess",
+        description=(
+            "Where files are parsed: `subprocess` = in a separate worker process under the time and memory "
+            "limits below, so a hostile file fails on its own and cannot hang or crash the service; "
+            "`inline` = in the ingesting process, without those limits (debugging, trusted input)."
+        ),
+    )
+    parse_timeout_s: float = Field(
+        60.0, gt=0, description="Most seconds parsing one file may take; past it the worker is killed and the file fails."
+    )
+    parse_memory_mb: int = Field(
+        2048,
+        ge=128,
+        description=(
+            "Most memory (address space, MiB, interpreter and parsers included: about 80 MB) the parse worker "
+            "may use for one file; past it the file fails. Keep it well above KB_MAX_FILE_MB."
+        ),
+    )
+
+    # --- de-duplication ----------------------------------------------------------------
+    dedupe_threshold: float = Field(
+        0.85, gt=0.0, le=1.0, description="Jaccard similarity (MinHash) at or above which a chunk is a duplicate."
+    )
+    dedupe_num_perm: int = Field(128, ge=16, description="MinHash permutations.")
+
+    # --- watcher -----------------------------------------------------------------------
+    watch_interval: float = Field(1.0, gt=0, description="Seconds between inbox scans.")
+    watch_settle_seconds: float = Field(
+        2.0, ge=0, description="A file must keep the same size and mtime this long before it is processed."
+    )
