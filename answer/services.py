@@ -1,4 +1,4 @@
-"""Everything the API and `kb ask` need, built once from the settings.
+"""Everything the API, `kb ask` and `kb eval` need, built once from the settings.
 
 Models load here (in a FastAPI lifespan or a CLI command), never at import.
 """
@@ -9,17 +9,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.answer_service import AnswerConfig, AnswerService
-from api.verify import ClaimVerifier, make_scorer
+from answer.service import AnswerConfig, AnswerService
+from answer.verify import ClaimVerifier, make_scorer
 from ingest.deidentify import DeidentifyConfig, Deidentifier
 from ingest.pipeline import Pipeline
+from kb_service.adapters import AdapterIndex
 from kb_service.embedder import Embedder, make_embedder
 from kb_service.errors import ConfigurationError, KBError
 from kb_service.llm.generator import Generator, OpenAICompatibleGenerator
 from kb_service.prompting import ApproximateTokenCounter, TokenCounter, TokenizerCounter
 from kb_service.search import Searcher
 from kb_service.settings import Settings
-from training.registry import AdapterRegistry
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def build_services(
         embedder=embedder,
         counter=make_token_counter(settings),
         scrub=services.scrub,
-        default_model=AdapterRegistry(settings).default_model,  # KB_LLM_ADAPTER, else the promoted adapter
+        default_model=AdapterIndex(settings).default_model,  # KB_LLM_ADAPTER, else the promoted adapter
     )
     _first_request_warm_up(services)
     return services

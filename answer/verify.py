@@ -6,7 +6,7 @@ occur in the passage that supports it, citations are checked and repaired, and t
 support is aggregated into the answer's confidence. The answer service compares that confidence
 with `KB_CONFIDENCE_THRESHOLD` and trims or suppresses.
 
-The text functions live in `api.claims` and the scorers in `api.scorers`; both are re-exported
+The text functions live in `answer.sentences` and `answer.facts` and the scorers in `answer.scorers`; both are re-exported
 here so callers need one import.
 """
 
@@ -18,17 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from api.claims import (
-    content_terms,
-    cited_numbers,
-    extract_facts,
-    fact_in_text,
-    is_cjk,
-    split_claims,
-    split_sentences,
-    strip_citations,
-)
-from api.scorers import CrossEncoderNLIScorer, EmbeddingLexicalScorer, SupportScorer, make_scorer
+from answer.facts import content_terms, extract_facts, fact_in_text
+from answer.sentences import cited_numbers, split_claims, split_sentences, strip_citations
+from kb_service.text import is_cjk
+from answer.scorers import CrossEncoderNLIScorer, EmbeddingLexicalScorer, SupportScorer, make_scorer
 from kb_service.embedder import Embedder
 from kb_service.errors import ConfigurationError
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.admission import AnswerGate
-from api.audit import AuditLog, AuditMiddleware
+from api.audit import AuditMiddleware
 from api.auth import KeyRing
 from api.chat_service import ChatService
 from api.errors import install_error_handlers
@@ -20,8 +20,9 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.metrics_history import MetricsHistory, history_path
 from api.routers import adapters, ask, documents, feedback, health, openai_compat, widget
 from api.routers import admin as admin_routes
-from api.services import Services, build_services
+from answer.services import Services, build_services
 from api.upload_queue import make_upload_queue
+from kb_service.audit import AuditLog
 from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ presented key is hashed and compared with every stored hash in constant time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from enum import IntEnum
@@ -18,6 +17,7 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 
 from api.audit import remember_key
 from api.errors import APIError
+from kb_service.audit import hash_key, stored_hash
 from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,15 +26,6 @@ log = logging.getLogger(__name__)
 class Role(IntEnum):
     READER = 1
     ADMIN = 2
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def stored_hash(key: str) -> str:
-    """A configured key as the service keeps it: 'sha256:<hex>' as given, a plain key hashed."""
-    return key[len("sha256:"):].lower() if key.startswith("sha256:") else hash_key(key)
 
 
 class KeyRing:

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from api.answer_service import AnswerError, AnswerService
+from answer.service import AnswerError, AnswerService
 from api.openai_protocol import (
     AssistantMessage,
     ChatCompletion,

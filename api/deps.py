@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from api.admission import AnswerGate
 from api.chat_service import ChatService
 from api.metrics import Metrics
-from api.services import Services
+from answer.services import Services
 from api.upload_queue import UploadQueue
 from kb_service.settings import Settings
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admission import OverloadedError
-from api.answer_service import AnswerError
+from answer.service import AnswerError
 from ingest.storage import StorageFullError, StorageReadOnlyError, storage_error
 from kb_service.errors import ConfigurationError, DocumentNotFoundError, KBError, StoreError
 from kb_service.llm.generator import ModelNotServedError, ModelServerError

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import anyio
 
-from api.services import Services
+from answer.services import Services
 from api.upload_service import UploadService
 from api.upload_spool import Job, UploadSpool, now_iso
 from ingest.failed import free_target, write_reason

@@ -191,9 +191,9 @@ def verifier_overhead(timings: list[dict[str, float]]) -> dict[str, Any]:
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     import httpx
 
-    from api.answer_service import relevant
+    from answer.service import relevant
     from api.app import create_app
-    from api.services import build_services, make_token_counter
+    from answer.services import build_services, make_token_counter
     from kb_service.llm.generator import OpenAICompatibleGenerator
     from kb_service.llm.server import ManagedModelServer
     from kb_service.prompting import build_prompt

@@ -106,8 +106,8 @@ def tally(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def run(tmp: Path) -> dict[str, Any]:
-    from api import answer_service
-    from api.services import build_services
+    from answer import service as answer_service
+    from answer.services import build_services
     from kb_service.llm.server import ManagedModelServer
     from kb_service.settings import Settings
     from tests.api.test_prompt_injection import ATTACKS, QUESTIONS, injected_policy_pdf

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 from kb_service.settings import Settings
 
 app = typer.Typer(help="List, promote and roll back LoRA adapters.", no_args_is_help=True)
@@ -32,7 +32,7 @@ def _loss(value: Any) -> str:
 
 def _model_server(settings: Settings) -> str | None:
     """The model server to load adapters into: KB_LLM_URL, or the managed server's port, if it answers."""
-    from api.adapter_service import server_answers
+    from training.adapter_service import server_answers
 
     url = settings.llm_url or f"http://127.0.0.1:{settings.llm_port}/v1"
     if server_answers(url):
@@ -43,7 +43,7 @@ def _model_server(settings: Settings) -> str | None:
 
 
 def _service(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from api.adapter_service import AdapterService
+    from training.adapter_service import AdapterService
 
     app_ctx: AppContext = ctx.obj
     return AdapterService(app_ctx.settings, llm_url=_model_server(app_ctx.settings), ledger=app_ctx.ledger())
@@ -116,7 +116,7 @@ def promote(
     if settings.api_url:
         result = _call_api(settings, f"/v1/adapters/{name}/promote", {"force": str(force).lower()})
     else:
-        from api.audit import record_cli
+        from kb_service.audit import record_cli
 
         service = _service(ctx)
 
@@ -160,7 +160,7 @@ def rollback(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if settings.api_url:
         result = _call_api(settings, "/v1/adapters/rollback")
     else:
-        from api.audit import record_cli
+        from kb_service.audit import record_cli
 
         service = _service(ctx)
         try:

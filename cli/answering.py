@@ -13,7 +13,7 @@ from kb_service.settings import Settings
 from kb_service.types import Answer
 
 if TYPE_CHECKING:
-    from api.services import Services
+    from answer.services import Services
 
 AskFn = Callable[..., Answer]
 
@@ -38,7 +38,7 @@ def answering(settings: Settings, console: Console) -> Iterator[AskFn]:
 def local_services(settings: Settings, console: Console) -> Iterator[Services]:
     """The answer service's parts in this process, with a managed model server for the
     duration unless KB_LLM_URL names one."""
-    from api.services import build_services
+    from answer.services import build_services
     from kb_service.llm.server import ManagedModelServer
 
     server = ManagedModelServer(settings) if settings.llm_url is None else None

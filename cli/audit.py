@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 
 app = typer.Typer(
     help="The audit log: who uploaded, ingested, deleted, promoted, and used which key (API and kb commands).",
@@ -27,7 +27,7 @@ def tail(
     as_json: Annotated[bool, typer.Option("--json", help="Print the events as JSON lines.")] = False,
 ) -> None:
     """The last events of $KB_DATA_DIR/audit/audit.jsonl."""
-    from api.audit import read_tail  # the API package, imported only by this command
+    from kb_service.audit import read_tail
 
     settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else ctx.obj
     path = settings.audit_path
@@ -58,8 +58,7 @@ def tail(
 def keys(ctx: typer.Context) -> None:
     """The key ids the audit log uses for the configured keys (KB_API_KEYS, KB_ADMIN_KEYS),
     so a line can be traced to a key without the key being shown."""
-    from api.audit import key_id
-    from api.auth import stored_hash
+    from kb_service.audit import key_id, stored_hash
 
     settings = ctx.obj.settings if isinstance(ctx.obj, AppContext) else ctx.obj
     table = Table("role", "key id", "position")

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from kb_service.cli.answering import local_services
+from cli.answering import local_services
 from kb_service.settings import Settings
 from training.evaluation import EvalQuestion
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 
 if TYPE_CHECKING:
     from training.dataset import DatasetCard

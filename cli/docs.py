@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 from kb_service.errors import DocumentNotFoundError
 from kb_service.types import DocumentInfo
 
@@ -69,7 +69,7 @@ def show(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Docum
 @app.command()
 def delete(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Document id or source name.")], as_json: JsonOption = False) -> None:
     """Delete a document and every chunk of it from the index."""
-    from api.audit import record_cli
+    from kb_service.audit import record_cli
 
     app_ctx: AppContext = ctx.obj
     try:

@@ -4,7 +4,6 @@ messages and exit codes here and nowhere else."""
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,14 +12,14 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from kb_service.cli import adapters as adapters_cli
-from kb_service.cli import audit as audit_cli
-from kb_service.cli import dataset as dataset_cli
-from kb_service.cli import docs as docs_cli
-from kb_service.cli import serve as serve_cli
-from kb_service.cli import store as store_cli
-from kb_service.cli import train as train_cli
-from kb_service.cli.context import AppContext, configure_logging
+from cli import adapters as adapters_cli
+from cli import audit as audit_cli
+from cli import dataset as dataset_cli
+from cli import docs as docs_cli
+from cli import serve as serve_cli
+from cli import store as store_cli
+from cli import train as train_cli
+from cli.context import AppContext, configure_logging
 from kb_service.errors import KBError
 from kb_service.settings import Settings
 
@@ -83,7 +82,7 @@ def ingest(
 
     Exit status: 0 when every file was ingested (or unchanged), 1 when some failed.
     """
-    from kb_service.cli.progress import RichProgress
+    from cli.progress import RichProgress
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -106,7 +105,7 @@ def ingest(
 
 def audit_ingest(settings: Settings, outcome: IngestOutcome, *, command: str) -> None:
     """One audit event per file a `kb` command ingested (or failed to)."""
-    from api.audit import record_cli
+    from kb_service.audit import record_cli
 
     record_cli(
         settings, "document.ingest", command=command, target=outcome.source, ok=outcome.status != "failed",

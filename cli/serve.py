@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kb_service.cli.answering import answering
-from kb_service.cli.context import AppContext
+from cli.answering import answering
+from cli.context import AppContext
 from kb_service.types import Answer
 
 err = Console(stderr=True)
@@ -132,7 +132,8 @@ def evaluate(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from training.evaluation import load_questions, run_evaluation, write_report
+    from training.eval_report import write_report
+    from training.evaluation import load_questions, run_evaluation
 
     settings = ctx.obj.settings
     if not questions.exists():
@@ -141,7 +142,7 @@ def evaluate(
     items = load_questions(questions)
     target = out_dir or settings.data_dir / "eval" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     if compare:
-        from kb_service.cli.compare import run_comparison
+        from cli.compare import run_comparison
 
         run_comparison(
             settings, items, target, candidate=adapter, baseline=baseline, dataset=dataset,

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 from kb_service.errors import ConfigurationError, KBError
 from kb_service.settings import Settings
 from kb_service.store.base import VectorStore

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kb_service.cli.context import AppContext
+from cli.context import AppContext
 from kb_service.settings import Settings
 
 err = Console(stderr=True)

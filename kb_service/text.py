@@ -8,8 +8,18 @@ import re
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]+")
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
 def has_cjk(text: str) -> bool:
     return _CJK_RUN.search(text) is not None
+
+
+def is_cjk(text: str) -> bool:
+    """Is the text mainly CJK (so an English-only embedder cannot judge it)?"""
+    han = sum(len(run) for run in _HAN_RUN.findall(text))
+    return has_cjk(text) and han * 2 >= len(_LATIN_LETTER.findall(text))
 
 
 def _bigrams(run: str) -> str:

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 class ApiProcess:
-    """`python -m kb_service.cli.main serve` against an already running model server (KB_LLM_URL)."""
+    """`python -m cli.main serve` against an already running model server (KB_LLM_URL)."""
 
     def __init__(self, data_dir: Path, llm_url: str, *, port: int | None = None, **env: object) -> None:
         self.data_dir = data_dir
@@ -58,7 +58,7 @@ class ApiProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kb_service.cli.main", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own group: cleanup reaches its parse worker too
             )

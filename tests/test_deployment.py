@@ -580,7 +580,7 @@ def _resolve_kb_command(argv: list[str]) -> None:
     """Parse a `kb ...` command line with the real CLI's parser (without running it)."""
     import typer
 
-    from kb_service.cli.main import app
+    from cli.main import app
 
     command: Any = typer.main.get_command(app)
     args = list(argv[1:])
@@ -814,7 +814,7 @@ def test_dockerignore_keeps_secrets_and_state_out_but_not_the_sources() -> None:
         if kw == "COPY" and "--from=" not in args
     ]
     sources = [source for group in copied for source in group]
-    assert {"pyproject.toml", "README.md", "kb_service", "ingest", "training", "api"} <= set(
+    assert {"pyproject.toml", "README.md", "kb_service", "ingest", "answer", "training", "api", "cli"} <= set(
         sources
     )
     for source in sources:

@@ -30,7 +30,8 @@ from kb_service.errors import KBError
 from kb_service.prompting import is_refusal
 from kb_service.types import Answer
 from training.eval_metrics import bleu4, rouge_l, token_f1
-from training.evaluation import EvalQuestion, EvalReport, run_evaluation, write_report
+from training.eval_report import write_report
+from training.evaluation import EvalQuestion, EvalReport, run_evaluation
 
 Message = dict[str, str]
 Progress = Callable[[str, int, int], None]  # (what, done, total)

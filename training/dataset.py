@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from api.claims import is_cjk
+from kb_service.text import is_cjk
 from kb_service.errors import ConfigurationError
 from kb_service.injection import shield_all
 from kb_service.prompting import TokenCounter, passage_header
@@ -238,7 +238,7 @@ def build_dataset(
     """Build the dataset from every chunk in `store` into `out_dir` (which must not hold files).
 
     `counter` measures prompts and the card's token lengths; default: the served model's
-    tokenizer (`api.services.make_token_counter`). `ledger` gives document versions; default:
+    tokenizer (`answer.services.make_token_counter`). `ledger` gives document versions; default:
     the ledger at `settings.ledger_path`.
     """
     report = progress or (lambda stage, done, total: None)
@@ -253,7 +253,7 @@ def build_dataset(
     # As the answer service shows chunks to the model: planted instructions replaced by a marker.
     passages, injected = shield_all(passages)
     if counter is None:
-        from api.services import make_token_counter
+        from answer.services import make_token_counter
 
         counter = make_token_counter(settings)
     chunks_by_doc: dict[str, list[Passage]] = defaultdict(list)
@@ -525,7 +525,7 @@ def latest_dataset(settings: Settings) -> Path | None:
 def llm_pair_generator(settings: Settings, embedder: Embedder) -> Iterator[LLMGenerator]:
     """An LLMGenerator on the model server at KB_LLM_URL, or on a managed vLLM server
     started for the build and stopped after it."""
-    from api.verify import ClaimVerifier, make_scorer
+    from answer.verify import ClaimVerifier, make_scorer
     from kb_service.llm.generator import OpenAICompatibleGenerator
     from kb_service.llm.server import ManagedModelServer
     from training.qa_llm import LLMGenerator

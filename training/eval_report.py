@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from training.eval_metrics import CORRECTNESS_RULE
 
-if TYPE_CHECKING:
-    from training.evaluation import EvalReport
+
+class EvalReport(Protocol):
+    """What the writers read of `training.evaluation.EvalReport` (declared here, so the two
+    modules do not import each other)."""
+
+    results: Sequence[Any]  # training.evaluation.QuestionResult
+    summary: dict[str, Any]
+    metadata: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]: ...
+
 
 REPORT_STEM = "eval-report"
 _QUESTION_WIDTH = 60

@@ -283,17 +283,12 @@ def run_evaluation(
     return EvalReport(results=results, summary=summarize(results), metadata=meta)
 
 
-# The report writers live in their own module; re-exported so callers need one import.
-from training.eval_report import render_markdown, write_report  # noqa: E402
-
 __all__ = [
     "CORRECTNESS_RULE",
     "EvalQuestion",
     "EvalReport",
     "QuestionResult",
     "load_questions",
-    "render_markdown",
     "run_evaluation",
     "summarize",
-    "write_report",
 ]

@@ -19,7 +19,7 @@
 Every answer except a table row's is a sentence copied from the chunk, so it is supported by
 its chunk by construction; a table answer is one sentence made of the row's own cells
 ("The Limit (USD) for Taxi is 60.00."). Sentences are split exactly as the claim verifier
-splits answers (`api.claims.split_sentences`), so an answer is a sequence of whole claims.
+splits answers (`answer.sentences.split_sentences`), so an answer is a sequence of whole claims.
 Questions that would carry a de-identification placeholder (``<PERSON_1>``) are not made.
 """
 
@@ -30,7 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from api.claims import is_cjk, split_sentences
+from answer.sentences import split_sentences
+from kb_service.text import is_cjk
 from kb_service.types import Passage
 
 QType = Literal["fact", "definition", "procedure", "number", "yesno", "table"]

@@ -5,7 +5,7 @@ The model (through the model server, any `Generator`) is asked once per chunk an
 type (fact, definition, procedure, number/date, yes/no) for one question the chunk answers and
 an answer copied from it, in a fixed "Q: ... A: ..." form. The reply is parsed leniently
 (markdown, numbering, "Question:"/"Answer:", Chinese labels, several pairs, a missing
-question mark), then each answer goes through `api.verify.ClaimVerifier` against the chunk
+question mark), then each answer goes through `answer.verify.ClaimVerifier` against the chunk
 text, the single implementation the answer service also uses: a pair survives only when the
 answer has claims and all of them are supported. A small model writes few pairs that pass;
 that is the point of the check, not a fault.
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from api.verify import ClaimVerifier
+from answer.verify import ClaimVerifier
 from kb_service.llm.generator import Generator
 from kb_service.prompting import is_refusal
 from kb_service.text import has_cjk

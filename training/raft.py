@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from api.claims import split_sentences
+from answer.sentences import split_sentences
 from kb_service.prompting import TokenCounter, build_prompt, refusal_for
 from kb_service.types import Passage
 from training.pairs import QAPair

@@ -31,11 +31,18 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb_service.adapters import (
+    AdapterIndex,
+    AdapterNotFoundError,
+    RegistryError,
+    RegistryState,
+    read_card,
+)
 from kb_service.errors import KBError
 from kb_service.settings import Settings
 from kb_service.types import DocumentStatus
@@ -45,9 +52,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REGISTRY_FILE = "registry.json"
+# The read side lives in the core (`kb_service.adapters`); its names are re-exported here.
+__all__ = [
+    "Activate",
+    "AdapterIndex",
+    "AdapterInfo",
+    "AdapterNotFoundError",
+    "AdapterRegistry",
+    "Comparison",
+    "NothingToRollBackError",
+    "PromotionRefusedError",
+    "PromotionResult",
+    "RegistryError",
+    "Evaluate",
+    "default_evaluate",
+    "read_card",
+    "stale_reasons",
+]
+
 LOCK_FILE = ".registry.lock"
-CARD_FILE = "adapter_card.json"
 DEFAULT_TOLERANCE = 0.01  # a candidate may score up to 1 % worse (noise of a small test split)
 SPLIT = "test"
 
@@ -55,14 +78,6 @@ SPLIT = "test"
 Evaluate = Callable[..., Mapping[str, Any]]
 # activate(name, adapter_dir): make a model server serve the adapter (raise to abort).
 Activate = Callable[[str, Path], None]
-
-
-class RegistryError(KBError):
-    """The registry file cannot be read or written."""
-
-
-class AdapterNotFoundError(KBError):
-    """No adapter folder of that name."""
 
 
 class NothingToRollBackError(KBError):
@@ -143,38 +158,8 @@ class PromotionResult:
         return data
 
 
-@dataclass
-class _State:
-    active: str | None = None
-    rollback_stack: list[str | None] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> _State:
-        return cls(
-            active=data.get("active"),
-            rollback_stack=list(data.get("rollback_stack", [])),
-            history=list(data.get("history", [])),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "active": self.active, "rollback_stack": self.rollback_stack, "history": self.history}
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def read_card(adapter_dir: Path) -> dict[str, Any]:
-    path = adapter_dir / CARD_FILE
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        log.warning("unreadable adapter card %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def default_evaluate(settings: Settings) -> Evaluate:
@@ -188,73 +173,10 @@ def default_evaluate(settings: Settings) -> Evaluate:
     return evaluate
 
 
-class AdapterRegistry:
+class AdapterRegistry(AdapterIndex):
     def __init__(self, settings: Settings, *, tolerance: float = DEFAULT_TOLERANCE) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.tolerance = tolerance
-        self.dir = settings.adapters_dir
-        self.path = self.dir / REGISTRY_FILE
-        self._cache: tuple[tuple[int, int, int], _State] | None = None
-        self._warned: set[str] = set()
-
-    # --- reading ------------------------------------------------------------------------
-    def folders(self) -> dict[str, Path]:
-        from kb_service.llm.server import adapter_folders
-
-        return adapter_folders(self.dir)
-
-    def _read(self) -> _State:
-        """The state, re-read only when the file changed (one stat per call: cheap enough
-        to resolve the default model on every request)."""
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            self._cache = None
-            return _State()
-        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        cached = self._cache
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        state = self._load()
-        self._cache = (key, state)
-        return state
-
-    def _load(self) -> _State:
-        """A fresh copy of the state from the file."""
-        try:
-            return _State.from_json(json.loads(self.path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return _State()
-        except (OSError, ValueError, AttributeError) as exc:
-            raise RegistryError(f"{self.path} is unreadable ({exc}); fix or remove it") from exc
-
-    def promoted(self) -> str | None:
-        """The registry's active adapter, ignoring KB_LLM_ADAPTER."""
-        return self._read().active
-
-    def active(self) -> str | None:
-        """The adapter that answers by default: KB_LLM_ADAPTER when set, else the registry's."""
-        return self.settings.llm_adapter or self.promoted()
-
-    def default_model(self) -> str:
-        """The served name a request without a model gets. Never raises: an unreadable
-        registry or a removed adapter folder falls back to the base model, with a warning."""
-        if self.settings.llm_adapter:
-            return self.settings.llm_adapter
-        try:
-            name = self.promoted()
-        except RegistryError as exc:
-            log.error("%s; answering with the base model", exc)
-            return self.settings.llm_served_name
-        if name and not (self.dir / name / "adapter_config.json").exists():
-            if name not in self._warned:
-                self._warned.add(name)
-                log.warning("the active adapter %r has no folder any more; answering with the base model", name)
-            return self.settings.llm_served_name
-        return name or self.settings.llm_served_name
-
-    def history(self) -> list[dict[str, Any]]:
-        return list(self._read().history)
 
     def list(self, *, ledger: Ledger | None = None) -> list[AdapterInfo]:
         """Every adapter folder, with its card, whether it is active and whether it is stale.
@@ -280,15 +202,9 @@ class AdapterRegistry:
                 ))
         return infos
 
-    def get(self, name: str) -> Path:
-        path = self.folders().get(name)
-        if path is None:
-            raise AdapterNotFoundError(f"no adapter {name!r} in {self.dir} (see `kb adapters list`)")
-        return path
-
     # --- changing -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[_State]:
+    def _locked(self) -> Iterator[RegistryState]:
         """Exclusive read-modify-write: yields the current state; writes it back on success."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with (self.dir / LOCK_FILE).open("a+") as lock:
@@ -301,7 +217,7 @@ class AdapterRegistry:
                 self._cache = None
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _write(self, state: _State) -> None:
+    def _write(self, state: RegistryState) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".json", dir=self.dir)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.adapter_service import AdapterService
+from training.adapter_service import AdapterService
 from api.audit import AuditNoteDep
 from api.auth import Admin, Reader
 from api.deps import ServicesDep
 from api.errors import ERROR_RESPONSES, APIError, ErrorBody
-from api.services import Services
+from answer.services import Services
 from training.registry import AdapterNotFoundError, NothingToRollBackError, PromotionRefusedError
 
 router = APIRouter(prefix="/v1/adapters", tags=["adapters"], responses=ERROR_RESPONSES)

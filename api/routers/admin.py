@@ -18,7 +18,7 @@ from api.deps import MetricsDep, ServicesDep
 from api.errors import ERROR_RESPONSES, APIError
 from api.metrics import Metrics
 from api.metrics_history import DEFAULT_CAPACITY
-from api.services import Services
+from answer.services import Services
 
 router = APIRouter(tags=["admin"], responses=ERROR_RESPONSES)
 

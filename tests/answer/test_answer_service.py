@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from api.answer_service import AnswerService
-from api.services import answer_config
-from api.verify import ClaimVerifier, make_scorer
+from answer.service import AnswerService
+from answer.services import answer_config
+from answer.verify import ClaimVerifier, make_scorer
 from ingest.deidentify import Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.verify import (
+from answer.verify import (
     ClaimCheck,
     ClaimVerifier,
     CrossEncoderNLIScorer,

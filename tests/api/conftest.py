@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import Services, build_services
+from answer.services import Services, build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.llm.generator import OpenAICompatibleGenerator

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.metrics_history import LATENCY_EDGES_MS, Bucket, MetricsHistory, history_path
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.settings import Settings

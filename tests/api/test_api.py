@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_key
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import ADMIN_KEY, READER_KEY, LiveServer, api_settings, auth, free_port, travel_policy_pdf

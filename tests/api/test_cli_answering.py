@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from kb_service.cli.main import app
+from cli.main import app
 from tests.api.conftest import READER_KEY, free_port, travel_policy_pdf
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def kb(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kb_service.cli.main", *args], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -66,7 +66,7 @@ def test_kb_serve_uses_the_configured_model_server(indexed_env: dict[str, str]) 
     port = free_port()
     env = dict(indexed_env, KB_API_KEYS=READER_KEY)
     process = subprocess.Popen(
-        [sys.executable, "-m", "kb_service.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.feedback_service import FeedbackService
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import ADMIN_KEY, READER_KEY, api_settings, auth, free_port

@@ -29,11 +29,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import ADMIN_KEY, READER_KEY, TRAVEL_FACTS, api_settings, auth, travel_policy_pdf
-from tests.api.test_answer_service import ScriptedGenerator
+from tests.answer.test_answer_service import ScriptedGenerator
 
 pytestmark = pytest.mark.slow
 

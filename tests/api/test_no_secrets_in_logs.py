@@ -22,9 +22,9 @@ import pytest
 
 from api.app import create_app
 from api.auth import hash_key
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
-from kb_service.cli.context import configure_logging
+from cli.context import configure_logging
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.settings import Settings
 from tests.api.conftest import LiveServer, api_settings, free_port

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from api.adapter_service import load_into_server
+from training.adapter_service import load_into_server
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.settings import Settings

@@ -19,7 +19,7 @@ import pytest
 
 from api.admission import AnswerGate, OverloadedError
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import (

@@ -25,7 +25,7 @@ from kb_service.injection import MARKER, ngrams
 from kb_service.prompting import SYSTEM_PROMPT
 from kb_service.settings import Settings
 from tests.api.conftest import READER_KEY, TRAVEL_FACTS, auth, generator_for
-from tests.api.test_answer_service import ScriptedGenerator, service_for
+from tests.answer.test_answer_service import ScriptedGenerator, service_for
 from tests.corpus.pdfgen import DocSpec, Section, write_pdf
 
 INJECTED_FACT = "500 euros"

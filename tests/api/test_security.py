@@ -20,14 +20,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.audit import MAX_LINE_BYTES, AuditLog, AuditNote, event_line, key_id, read_tail
+from kb_service.audit import MAX_LINE_BYTES, AuditLog, AuditNote, event_line, key_id, read_tail
 from api.auth import Admin, KeyRing, Reader, Role, hash_key
-from api.services import Services, build_services
+from answer.services import Services, build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.settings import Settings
 from tests.api.conftest import ADMIN_KEY, READER_KEY, TRAVEL_FACTS, api_settings, auth, travel_policy_pdf
-from tests.api.test_answer_service import ScriptedGenerator
+from tests.answer.test_answer_service import ScriptedGenerator
 
 NOWHERE = "http://127.0.0.1:9/v1"  # nothing listens: the scripted generator answers
 
@@ -264,7 +264,7 @@ def test_unwritable_audit_log_does_not_fail_requests(tmp_path: Path, caplog: pyt
 def kb(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "KB_DATA_DIR": str(data_dir), "COLUMNS": "200", **env}
     return subprocess.run(
-        [sys.executable, "-m", "kb_service.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=environment, capture_output=True, text=True, timeout=120,
     )
 

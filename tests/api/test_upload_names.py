@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from api.upload_service import MAX_NAME_BYTES, UploadNameError, safe_source_name
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routers.documents import requested_wait
-from api.services import Services, build_services
+from answer.services import Services, build_services
 from api.upload_queue import QueueFullError, UploadQueue
 from api.upload_spool import Job, UploadSpool
 from ingest.deidentify import Deidentifier

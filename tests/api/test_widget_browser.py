@@ -21,13 +21,13 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.prompting import REFUSAL_EN
 from kb_service.settings import Settings
 from tests.api.conftest import READER_KEY, TRAVEL_FACTS, LiveServer, api_settings, free_port, travel_policy_pdf
-from tests.api.test_answer_service import ScriptedGenerator
+from tests.answer.test_answer_service import ScriptedGenerator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -25,7 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder
@@ -326,7 +326,7 @@ def test_read_only_data_folder_refuses_writes_and_still_answers(
         services.close()
 
         cli = subprocess.run(
-            [sys.executable, "-m", "kb_service.cli.main", "ingest", str(other)],
+            [sys.executable, "-m", "cli.main", "ingest", str(other)],
             env={**os.environ, "KB_DATA_DIR": str(settings.data_dir), "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""},
             capture_output=True, text=True, timeout=600,
         )

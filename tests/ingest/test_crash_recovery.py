@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def kb(data_dir: Path, *args: str, **settings: object) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KB_DATA_DIR": str(data_dir), **{f"KB_{k.upper()}": str(v) for k, v in settings.items()}}
     return subprocess.Popen(
-        [sys.executable, "-m", "kb_service.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def kb(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "kb_service.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=env, capture_output=True, text=True, timeout=300,
     )
 
@@ -100,7 +100,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert kb(tmp_path, "search", "x", "--mode", "fuzzy").returncode == 2
     assert kb(tmp_path, "ingest").returncode == 2
     bad_setting = subprocess.run(
-        [sys.executable, "-m", "kb_service.cli.main", "docs", "list"],
+        [sys.executable, "-m", "cli.main", "docs", "list"],
         env={**os.environ, "KB_DATA_DIR": str(tmp_path), "KB_CHUNK_TOKENS": "10"},
         capture_output=True, text=True, timeout=60,
     )

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import build_services, make_token_counter
+from answer.services import build_services, make_token_counter
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.llm.server import ManagedModelServer, plan_server

@@ -239,7 +239,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _kb(*args: str) -> Any:
-    from kb_service.cli.main import app
+    from cli.main import app
 
     return CliRunner().invoke(app, list(args))
 

@@ -121,7 +121,7 @@ def test_rules_faq_heading_is_the_question_and_output_is_capped() -> None:
 
 def test_rules_are_supported_by_their_chunk(embedder: SentenceTransformerEmbedder) -> None:
     """Copied answers pass the answer service's own claim verifier."""
-    from api.verify import ClaimVerifier, make_scorer
+    from answer.verify import ClaimVerifier, make_scorer
 
     text = (
         "Employees on business travel receive a daily meal allowance of 45 euros. "
@@ -520,15 +520,15 @@ def test_cli_dataset_build_and_show(
     """`kb dataset build` writes datasets/<time>/ and datasets/latest; `show` prints the card."""
     from typer.testing import CliRunner
 
-    import api.services
+    import answer.services
     import ingest.pipeline
-    from kb_service.cli.main import app
+    from cli.main import app
     from tests.api.conftest import travel_policy_pdf
 
     # the session's models instead of loading new ones, and no tokenizer conversion
     monkeypatch.setattr(ingest.pipeline, "make_embedder", lambda s: embedder)
     monkeypatch.setattr(ingest.pipeline, "Deidentifier", lambda config: deidentifier)
-    monkeypatch.setattr(api.services, "make_token_counter", lambda s: COUNTER)
+    monkeypatch.setattr(answer.services, "make_token_counter", lambda s: COUNTER)
     runner = CliRunner()
     base = ["--data-dir", str(settings.data_dir)]
     assert runner.invoke(app, [*base, "ingest", str(travel_policy_pdf(tmp_path))]).exit_code == 0
@@ -554,7 +554,7 @@ def test_cli_dataset_build_and_show(
 def test_llm_generator_keeps_only_verified_pairs(
     llm_url: str, pipeline: Pipeline, tmp_path: Path, embedder: SentenceTransformerEmbedder  # noqa: F811
 ) -> None:
-    from api.verify import ClaimVerifier, make_scorer
+    from answer.verify import ClaimVerifier, make_scorer
     from kb_service.llm.generator import OpenAICompatibleGenerator
     from tests.api.conftest import travel_policy_pdf
     from training.qa_llm import LLMGenerator

@@ -19,14 +19,13 @@ from training.eval_metrics import (
     token_f1,
     tokenize,
 )
+from training.eval_report import render_markdown, write_report
 from training.evaluation import (
     EvalQuestion,
     QuestionResult,
     load_questions,
-    render_markdown,
     run_evaluation,
     summarize,
-    write_report,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

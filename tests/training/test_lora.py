@@ -334,7 +334,7 @@ def test_evaluate_loss_scores_base_and_adapter_on_answer_tokens(trained: Any, da
 
 
 def test_kb_train_without_a_dataset_says_how_to_make_one(tmp_path: Path) -> None:
-    from kb_service.cli.main import app
+    from cli.main import app
 
     result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "train"])
     assert result.exit_code == 2
@@ -345,7 +345,7 @@ def test_kb_train_continues_from_an_existing_adapter(
     trained: Any, dataset_dir: Path, base_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`kb train --init-from full`, on the dataset named in datasets/latest."""
-    from kb_service.cli.main import app
+    from cli.main import app
 
     settings, full = trained
     for key, value in {"LLM_MODEL": str(base_model_dir), "TRAIN_MAX_SEQ_TOKENS": "512",
@@ -403,7 +403,7 @@ def test_kb_eval_compare_scores_base_and_adapter_side_by_side(
 ) -> None:
     """`kb eval --compare` on the real server: the adapter trained to open with the tag wins on
     the test split's perplexity and ROUGE-L, and the report says so."""
-    from kb_service.cli.main import app
+    from cli.main import app
 
     settings, result = trained
     loaded = httpx.post(f"{llm_url.removesuffix('/v1')}/v1/load_lora_adapter",

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import build_services
+from answer.services import build_services
 from ingest.deidentify import Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder
@@ -37,8 +37,8 @@ from tests.api.conftest import (
     free_port,
     travel_policy_pdf,
 )
+from kb_service.adapters import REGISTRY_FILE
 from training.registry import (
-    REGISTRY_FILE,
     AdapterNotFoundError,
     AdapterRegistry,
     NothingToRollBackError,
@@ -375,7 +375,7 @@ def test_real_evaluate_loss_decides_promotions(tmp_path: Path) -> None:
 
 def kb(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_LLM_PORT": str(free_port()), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "kb_service.cli.main", *args],
+    return subprocess.run([sys.executable, "-m", "cli.main", *args],
                           env=env, capture_output=True, text=True, timeout=120)
 
 
