@@ -5,14 +5,14 @@ driven into pathological work: a content stream that makes layout extraction cra
 inside a .docx, a crash in native code. Such a file must fail on its own, with a reason, while
 the API or the watcher that received it keeps serving and the batch goes on.
 
-``IsolatedParser`` keeps one long-lived worker interpreter (``python -m ingest.isolation``).
+``IsolatedParser`` keeps one long-lived worker interpreter (``python -m ingest.parse_worker``).
 It is started with ``subprocess`` (fork + exec of a fresh interpreter), so nothing of the
 parent is inherited: not torch's thread pools, not spaCy's models, not the store's handles;
 ``multiprocessing``'s fork would copy all of that, and its spawn would re-import the parent's
 main module. The worker limits its own address space (``RLIMIT_AS``); the parent waits at most
 ``parse_timeout_s`` for each reply and kills the worker on a breach, then starts a fresh one
 at once so the next file does not wait. Files are parsed one at a time (the pipeline is
-serialised), so one worker is the whole pool. It is recycled every ``_RECYCLE_AFTER`` files.
+serialised), so one worker is the whole pool. It is recycled every ``RECYCLE_AFTER`` files.
 
 The worker replies in JSON, never pickle: its reply is data from a process that has read
 hostile bytes, and the parent rebuilds and type-checks every field.
@@ -25,7 +25,6 @@ import logging
 import os
 import select
 import signal
-import struct
 import subprocess
 import sys
 import threading
@@ -47,20 +46,16 @@ from ingest.errors import (
     UnsupportedFormatError,
 )
 from ingest.parse import parse_bytes
-from ingest.parse.document import Block, ParsedDocument
+from ingest.parse.document import ParsedDocument
+from ingest.parse_worker import EXIT_OUT_OF_MEMORY, FRAME, document_from_json
 
 if TYPE_CHECKING:  # the worker does not need pydantic
     from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_FRAME = struct.Struct(">Q")
 _START_TIMEOUT_S = 60.0  # interpreter start and parser imports, on a busy machine
-_RECYCLE_AFTER = 200  # files per worker; bounds whatever a long life accumulates
-_EXIT_OUT_OF_MEMORY = 86  # the worker's exit status when it could not even reply
-_RESERVE_BYTES = 4 << 20  # freed on MemoryError so the worker can still reply
 _MAX_MESSAGE_CHARS = 1000
-_BLOCK_KINDS = ("heading", "paragraph", "table")
 _ERRORS: dict[str, type[IngestError]] = {
     cls.__name__: cls
     for cls in (
@@ -155,7 +150,7 @@ class IsolatedParser:
             except _WorkerDied as exc:
                 self._replace()
                 status = exc.returncode
-                if status == _EXIT_OUT_OF_MEMORY:
+                if status == EXIT_OUT_OF_MEMORY:
                     raise ParseMemoryError(_memory_message(source, memory_mb)) from None
                 described = _describe_exit(status)
                 log.error("parse worker %d died on %s (%s)", worker.proc.pid, source, described)
@@ -213,7 +208,7 @@ def _describe_exit(status: int | None) -> str:
 def _result(reply: dict[str, Any], source: str, memory_mb: int) -> ParsedDocument:
     """The parsed document, or the worker's error as the matching IngestError."""
     if reply.get("ok"):
-        return _document_from_json(reply["document"])
+        return document_from_json(reply["document"])
     kind = reply.get("kind")
     if kind == "memory":
         raise ParseMemoryError(_memory_message(source, memory_mb))
@@ -221,31 +216,6 @@ def _result(reply: dict[str, Any], source: str, memory_mb: int) -> ParsedDocumen
         cls = _ERRORS.get(str(reply.get("type")), IngestError)
         raise cls(str(reply.get("message", ""))[:_MAX_MESSAGE_CHARS])
     raise ParserBugError(str(reply.get("type", "unknown"))[:100])
-
-
-def _document_from_json(raw: dict[str, Any]) -> ParsedDocument:
-    blocks = []
-    for text, page, kind, level in raw["blocks"]:
-        if kind not in _BLOCK_KINDS:
-            raise ValueError(f"parse worker sent a block of kind {kind!r}")
-        blocks.append(Block(str(text), int(page), kind, int(level)))
-    return ParsedDocument(
-        title=str(raw["title"]),
-        format=str(raw["format"]),
-        pages=int(raw["pages"]),
-        blocks=blocks,
-        needs_ocr_pages=[int(p) for p in raw["needs_ocr_pages"]],
-    )
-
-
-def _document_to_json(document: ParsedDocument) -> dict[str, Any]:
-    return {
-        "title": document.title,
-        "format": document.format,
-        "pages": document.pages,
-        "blocks": [[b.text, b.page, b.kind, b.level] for b in document.blocks],
-        "needs_ocr_pages": list(document.needs_ocr_pages),
-    }
 
 
 class ParserBugError(Exception):
@@ -281,7 +251,7 @@ class _Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(  # -P: the cwd is not on the worker's path
-            [sys.executable, "-P", "-m", "ingest.isolation", str(memory_mb)],
+            [sys.executable, "-P", "-m", "ingest.parse_worker", str(memory_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -315,7 +285,7 @@ class _Worker:
         ).encode()
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(_FRAME.pack(len(header)) + header)
+            self.proc.stdin.write(FRAME.pack(len(header)) + header)
             self.proc.stdin.write(data)
             self.proc.stdin.flush()
         except OSError:  # it died, perhaps after replying that the file is too big for it
@@ -329,7 +299,7 @@ class _Worker:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         try:
-            (size,) = _FRAME.unpack(_read_exact(fd, _FRAME.size, deadline))
+            (size,) = FRAME.unpack(_read_exact(fd, FRAME.size, deadline))
             payload = _read_exact(fd, size, deadline)
         except EOFError:
             raise _WorkerDied(self._exit_status()) from None
@@ -376,102 +346,3 @@ def _read_exact(fd: int, size: int, deadline: float) -> bytes:
             raise EOFError
         buffer += chunk
     return bytes(buffer)
-
-
-# --- the worker side ------------------------------------------------------------------------
-
-
-def _serve(memory_mb: int) -> None:
-    """The worker's loop: one request in, one reply out, until the parent closes the pipe."""
-    import resource
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; it stops us
-    requests = os.fdopen(os.dup(0), "rb")
-    replies = os.fdopen(os.dup(1), "wb")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    try:
-        os.dup2(2, 1)  # a stray print() in a library must not corrupt the reply stream
-    except OSError:  # the parent runs without a stderr
-        os.dup2(devnull, 1)
-    logging.basicConfig(
-        level=logging.WARNING, format="parse worker: %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # hostile files make it chatty
-
-    for module in ("pdf", "docx", "html", "markdown", "text"):  # the first file should not wait
-        __import__(f"ingest.parse.{module}")
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dump of a document's contents
-    limit = memory_mb * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-    reserve = bytearray(_RESERVE_BYTES)
-    _send(replies, {"ready": True, "pid": os.getpid()})
-    for served in range(1, _RECYCLE_AFTER + 1):
-        try:
-            head = requests.read(_FRAME.size)
-            if len(head) < _FRAME.size:
-                return  # the parent closed the pipe or is gone
-            (size,) = _FRAME.unpack(head)
-            request = json.loads(requests.read(size))
-            data = requests.read(int(request["size"]))
-            signal.alarm(int(request["alarm_s"]))  # dies by SIGALRM if the parent is gone
-            reply = _handle(data, str(request["source"]), int(request["max_pages"]))
-            del data
-            signal.alarm(0)
-        except MemoryError:
-            reserve.clear()
-            reply = {"ok": False, "kind": "memory"}
-        try:
-            last = served == _RECYCLE_AFTER or reply.get("kind") in ("memory", "bug")
-            _send(replies, {**reply, "last": last})
-        except MemoryError:
-            os._exit(_EXIT_OUT_OF_MEMORY)
-        if last:
-            return
-
-
-def _handle(data: bytes, source: str, max_pages: int) -> dict[str, Any]:
-    try:
-        document = parse_bytes(data, source, max_pages=max_pages)
-        return {"ok": True, "document": _document_to_json(document)}
-    except MemoryError:
-        raise
-    except IngestError as exc:
-        if _caused_by_memory(exc):
-            raise MemoryError from exc
-        return {"ok": False, "kind": "ingest", "type": type(exc).__name__, "message": str(exc)}
-    except RecursionError:
-        return {
-            "ok": False, "kind": "ingest", "type": "CorruptFileError",
-            "message": f"{source}: the file's structure is nested too deeply to read",
-        }
-    except Exception as exc:
-        if _caused_by_memory(exc):
-            raise MemoryError from exc
-        log.exception("parser failed on %s", source)
-        return {"ok": False, "kind": "bug", "type": type(exc).__name__}
-
-
-def _caused_by_memory(exc: BaseException) -> bool:
-    seen = 0
-    current: BaseException | None = exc
-    while current is not None and seen < 20:
-        if isinstance(current, MemoryError):
-            return True
-        current = current.__cause__ or current.__context__
-        seen += 1
-    return False
-
-
-def _send(stream: Any, message: dict[str, Any]) -> None:
-    payload = json.dumps(message).encode("ascii")  # ASCII escapes survive lone surrogates
-    stream.write(_FRAME.pack(len(payload)) + payload)
-    stream.flush()
-
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]))

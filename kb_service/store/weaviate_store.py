@@ -23,34 +23,37 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self, TypeVar
 
-from kb_service.errors import StoreError, missing_extra
+from kb_service.errors import StoreError
 from kb_service.store.base import reciprocal_rank_fusion
 from kb_service.store.filters import Eq, Filter, In, matches
 from kb_service.store.lancedb_store import HYBRID_CANDIDATES
+from kb_service.store.weaviate_collections import (
+    check_dimension,
+    connect,
+    data_objects,
+    insert_batches,
+    keyword_search,
+    open_collection,
+    vector_search,
+)
 from kb_service.store.weaviate_schema import (
     CHUNK_PROPERTIES,
     EPOCH_KEY,
-    RESULT_PROPERTIES,
     STATE_PROPERTIES,
     VECTOR_NAME,
     MatchNothing,
-    chunk_properties,
-    chunk_uuid,
     collection_names,
     combine,
     is_visible,
     parse_endpoint,
     passage_from_properties,
-    property_configs,
     raise_for_batch,
     state_uuid,
     stored_chunk_from_object,
     to_weaviate_filter,
     translate_errors,
-    vector_config,
     visibility_filter,
 )
-from kb_service.text import keyword_text
 from kb_service.types import Passage, SearchMode, StoredChunk
 
 log = logging.getLogger(__name__)
@@ -131,31 +134,13 @@ class WeaviateStore:
         self.close()
 
     def _connect(self) -> Any:
-        try:
-            import weaviate
-            from weaviate.classes.init import AdditionalConfig, Auth, Timeout
-            from weaviate.exceptions import WeaviateBaseError
-        except ImportError as exc:
-            raise missing_extra("weaviate-client", "weaviate") from exc
-        ep = self._endpoint
-        try:
-            return weaviate.connect_to_custom(
-                http_host=ep.http_host,
-                http_port=ep.http_port,
-                http_secure=ep.secure,
-                grpc_host=ep.http_host,
-                grpc_port=ep.grpc_port,
-                grpc_secure=ep.secure,
-                auth_credentials=Auth.api_key(self._api_key) if self._api_key else None,
-                additional_config=AdditionalConfig(
-                    timeout=Timeout(init=min(self._timeout, 10.0), query=self._timeout, insert=self._timeout)
-                ),
-            )
-        except WeaviateBaseError as exc:
-            raise StoreError(
-                f"cannot reach Weaviate at {self._url} (gRPC port {ep.grpc_port}): {exc} "
-                "Check KB_WEAVIATE_URL and KB_WEAVIATE_GRPC_PORT."
-            ) from exc
+        return connect(self._url, self._endpoint, api_key=self._api_key, timeout_s=self._timeout)
+
+    def _collection(self, client: Any, name: str, spec: Sequence[tuple[str, str]]) -> Any:
+        return open_collection(client, name, spec, tenant=self._tenant, replication_factor=self._replication)
+
+    def _check_dimension(self, chunks: Any) -> None:
+        check_dimension(chunks, self._chunks_name, self._dim)
 
     def _open(self) -> tuple[Any, Any]:
         if self._chunks is not None:
@@ -175,65 +160,6 @@ class WeaviateStore:
                 raise
             self._client, self._chunks, self._state = client, chunks, state
             return chunks, state
-
-    def _collection(self, client: Any, name: str, spec: Sequence[tuple[str, str]]) -> Any:
-        from weaviate.classes.config import ConsistencyLevel
-        from weaviate.classes.tenants import Tenant
-
-        if not client.collections.exists(name):
-            self._create(client, name, spec)
-        collection = client.collections.get(name)
-        self._check_schema(collection, name, spec)
-        if self._tenant is not None:
-            if self._tenant not in collection.tenants.get():
-                collection.tenants.create([Tenant(name=self._tenant)])
-            collection = collection.with_tenant(self._tenant)
-        if self._replication > 1:
-            collection = collection.with_consistency_level(ConsistencyLevel.QUORUM)
-        return collection
-
-    def _create(self, client: Any, name: str, spec: Sequence[tuple[str, str]]) -> None:
-        from weaviate.classes.config import Configure
-        from weaviate.exceptions import WeaviateBaseError
-
-        try:
-            client.collections.create(
-                name,
-                properties=property_configs(spec),
-                multi_tenancy_config=Configure.multi_tenancy(enabled=self._tenant is not None),
-                replication_config=Configure.replication(factor=self._replication),
-                **vector_config(),
-            )
-        except WeaviateBaseError:
-            if not client.collections.exists(name):  # not a lost race with another process
-                raise
-
-    def _check_schema(self, collection: Any, name: str, spec: Sequence[tuple[str, str]]) -> None:
-        config = collection.config.get()
-        multi_tenant = bool(config.multi_tenancy_config.enabled)
-        if multi_tenant != (self._tenant is not None):
-            raise StoreError(
-                f"Weaviate collection {name} is {'multi' if multi_tenant else 'single'}-tenant but "
-                f"KB_WEAVIATE_TENANT is {'set' if self._tenant else 'unset'}: use another "
-                "KB_STORE_TABLE or match the setting"
-            )
-        missing = {prop for prop, _ in spec} - {prop.name for prop in config.properties}
-        if missing:
-            raise StoreError(
-                f"Weaviate collection {name} exists without properties {sorted(missing)}: it was not "
-                "made by kb-service; use another KB_STORE_TABLE"
-            )
-
-    def _check_dimension(self, chunks: Any) -> None:
-        found = chunks.query.fetch_objects(limit=1, include_vector=True, return_properties=[]).objects
-        if found:
-            stored = len(found[0].vector.get(VECTOR_NAME) or [])
-            if stored != self._dim:
-                raise StoreError(
-                    f"Weaviate collection {self._chunks_name} holds {stored}-dimensional vectors but "
-                    f"the embedder makes {self._dim}: re-index into another KB_STORE_TABLE after "
-                    "changing the embedding model"
-                )
 
     def _ensure_epoch(self, state: Any) -> None:
         if state.query.fetch_object_by_id(state_uuid(EPOCH_KEY)) is None:
@@ -286,34 +212,10 @@ class WeaviateStore:
 
     # --- writes ----------------------------------------------------------------------------
     def _objects(self, chunks: Sequence[StoredChunk]) -> list[Any]:
-        from weaviate.classes.data import DataObject
-
-        objects = []
-        for stored in chunks:
-            if len(stored.vector) != self._dim:
-                raise StoreError(
-                    f"chunk {stored.chunk.chunk_id} has a {len(stored.vector)}-dimensional vector; "
-                    f"the store expects {self._dim}"
-                )
-            objects.append(
-                DataObject(
-                    properties=chunk_properties(stored),
-                    uuid=chunk_uuid(stored.chunk.chunk_id),
-                    vector={VECTOR_NAME: [float(x) for x in stored.vector]},
-                )
-            )
-        return objects
+        return data_objects(chunks, self._dim)
 
     def _insert(self, chunks_col: Any, chunks: Sequence[StoredChunk], objects: Sequence[Any]) -> None:
-        from weaviate.exceptions import WeaviateInsertManyAllFailedError
-
-        for start in range(0, len(objects), WRITE_BATCH):
-            labels = [c.chunk.chunk_id for c in chunks[start : start + WRITE_BATCH]]
-            try:
-                result = chunks_col.data.insert_many(list(objects[start : start + WRITE_BATCH]))
-            except WeaviateInsertManyAllFailedError as exc:
-                raise StoreError(f"Weaviate refused all {len(labels)} objects of a batch: {exc}") from exc
-            raise_for_batch(result, labels, self._chunks_name)
+        insert_batches(chunks_col, chunks, objects, self._chunks_name, batch=WRITE_BATCH)
 
     def upsert(self, chunks: Sequence[StoredChunk]) -> int:
         objects = self._objects(chunks)
@@ -479,56 +381,17 @@ class WeaviateStore:
         def query(chunks_col: Any, hidden: dict[str, tuple[str, ...]]) -> list[Passage]:
             filters = combine(translated, visibility_filter(hidden))
             if mode == "vector":
-                return self._vector_search(chunks_col, query_vector or [], k, filters)
+                return vector_search(chunks_col, query_vector or [], k, filters)
             if mode == "keyword":
-                return self._keyword_search(chunks_col, query_text or "", k, filters)
+                return keyword_search(chunks_col, query_text or "", k, filters)
             depth = max(k, HYBRID_CANDIDATES)
             rankings = [
-                self._vector_search(chunks_col, query_vector or [], depth, filters),
-                self._keyword_search(chunks_col, query_text or "", depth, filters),
+                vector_search(chunks_col, query_vector or [], depth, filters),
+                keyword_search(chunks_col, query_text or "", depth, filters),
             ]
             return reciprocal_rank_fusion(rankings, k)
 
         return self._read("search", query)
-
-    @staticmethod
-    def _vector_search(chunks_col: Any, vector: Sequence[float], k: int, filters: Any) -> list[Passage]:
-        from weaviate.classes.query import MetadataQuery
-
-        found = chunks_col.query.near_vector(
-            near_vector=[float(x) for x in vector],
-            target_vector=VECTOR_NAME,
-            limit=k,
-            filters=filters,
-            return_metadata=MetadataQuery(distance=True),
-            return_properties=RESULT_PROPERTIES,
-        ).objects
-        results = []
-        for obj in found:
-            similarity = 1.0 - float(obj.metadata.distance)
-            results.append(passage_from_properties(obj.properties, similarity, vector_score=similarity))
-        return results
-
-    @staticmethod
-    def _keyword_search(chunks_col: Any, text: str, k: int, filters: Any) -> list[Passage]:
-        from weaviate.classes.query import MetadataQuery
-
-        terms = keyword_text(text).strip()
-        if not terms:
-            return []
-        found = chunks_col.query.bm25(
-            query=terms,
-            query_properties=["keyword_text"],
-            limit=k,
-            filters=filters,
-            return_metadata=MetadataQuery(score=True),
-            return_properties=RESULT_PROPERTIES,
-        ).objects
-        return [
-            passage_from_properties(o.properties, float(o.metadata.score), keyword_score=float(o.metadata.score))
-            for o in found
-            if o.metadata.score and o.metadata.score > 0
-        ]
 
     # --- maintenance -------------------------------------------------------------------------
     def optimize(self) -> None:
