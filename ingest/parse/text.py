@@ -1,11 +1,12 @@
 """Plain text to blocks: blank lines separate paragraphs, form feeds separate pages, and a
-short stand-alone line that looks like a heading becomes one."""
+short stand-alone line that looks like a heading becomes one (rules: `ingest.parse.headings`)."""
 
 from __future__ import annotations
 
 import re
 
 from ingest.parse.document import Block, ParsedDocument
+from ingest.parse.headings import MAX_HEADING_CHARS, ChineseOutline, is_numbered, text_heading_level
 from ingest.parse.textutil import (
     collapse_spaces,
     decode_text,
@@ -15,29 +16,7 @@ from ingest.parse.textutil import (
     title_from_source,
 )
 
-_MAX_HEADING_CHARS = 80
-_MAX_CJK_HEADING_CHARS = 40
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?(?:\s+|(?=[^\W\d_]))")
-_CHINESE = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+([章节條条])(?![，。；,;])")
 _UNDERLINE = re.compile(r"^(=+|-+)$")
-_SENTENCE_END = (".", ",", ";", ":", "。", "，", "；", "：", "!", "?", "！", "？")
-
-
-class _Outline:
-    """Tracks 第X章 / 第X节 so that a section or article takes the next level down."""
-
-    def __init__(self) -> None:
-        self.in_chapter = False
-        self.in_section = False
-
-    def level(self, unit: str) -> int:
-        if unit == "章":
-            self.in_chapter, self.in_section = True, False
-            return 1
-        if unit == "节":
-            self.in_section = True
-            return 1 + self.in_chapter
-        return 1 + self.in_chapter + self.in_section  # 条 / 條
 
 
 def parse_text(data: bytes, source: str) -> ParsedDocument:
@@ -46,7 +25,7 @@ def parse_text(data: bytes, source: str) -> ParsedDocument:
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()  # a trailing form feed ends the last page; it does not start a new one
 
-    outline = _Outline()
+    outline = ChineseOutline()
     blocks: list[Block] = []
     for page_number, page in enumerate(pages, start=1):
         for lines in _paragraphs(page):
@@ -54,7 +33,7 @@ def parse_text(data: bytes, source: str) -> ParsedDocument:
 
     blocks = require_text(blocks, source)
     first = blocks[0]
-    title = first.text if first.kind == "heading" and not _is_numbered(first.text) else None
+    title = first.text if first.kind == "heading" and not is_numbered(first.text) else None
     return ParsedDocument(
         title=title or title_from_source(source),
         format="text",
@@ -77,38 +56,14 @@ def _paragraphs(page: str) -> list[list[str]]:
     return groups
 
 
-def _to_block(lines: list[str], page: int, outline: _Outline) -> Block:
+def _to_block(lines: list[str], page: int, outline: ChineseOutline) -> Block:
     if len(lines) == 2 and _UNDERLINE.match(lines[1].strip()):
         title = collapse_spaces(lines[0])
-        if title and len(title) <= _MAX_HEADING_CHARS:
+        if title and len(title) <= MAX_HEADING_CHARS:
             level = 1 if lines[1].strip().startswith("=") else 2
             return Block(text=title, page=page, kind="heading", level=level)
     if len(lines) == 1:
-        level = _heading_level(collapse_spaces(lines[0]), outline)
+        level = text_heading_level(collapse_spaces(lines[0]), outline)
         if level:
             return Block(text=collapse_spaces(lines[0]), page=page, kind="heading", level=level)
     return Block(text=normalise_whitespace("\n".join(lines)), page=page)
-
-
-def _heading_level(line: str, outline: _Outline) -> int:
-    """The heading level of a stand-alone line, or 0 when it reads like a sentence."""
-    if line.endswith(_SENTENCE_END):
-        return 0
-    chinese = _CHINESE.match(line)
-    if chinese:
-        return outline.level(chinese.group(1)) if len(line) <= _MAX_CJK_HEADING_CHARS else 0
-    if len(line) > _MAX_HEADING_CHARS:
-        return 0
-    numbered = _NUMBERED.match(line)
-    if numbered:
-        return numbered.group(1).count(".") + 1
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) >= 2 and all(c.isupper() for c in letters if c.isascii()) and any(
-        c.isascii() for c in letters
-    ):
-        return 1
-    return 0
-
-
-def _is_numbered(text: str) -> bool:
-    return bool(_NUMBERED.match(text) or _CHINESE.match(text))
