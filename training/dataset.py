@@ -25,22 +25,16 @@ Files written (see `write_dataset`): ``train.jsonl``, ``validation.jsonl``, ``te
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import random
-import re
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-from kb_service.text import is_cjk
 from kb_service.errors import ConfigurationError
 from kb_service.injection import shield_all
 from kb_service.prompting import TokenCounter, passage_header
@@ -58,7 +52,10 @@ from training.dataset_card import (
     settings_used,
     token_stats,
 )
-from training.pairs import PLACEHOLDER, QAPair, RuleGenerator
+from training.dataset_files import content_hash, default_out_dir, latest_dataset, mark_latest, write_dataset
+from training.dataset_split import dedupe_questions, split_documents
+from training.pairs import QAPair, RuleGenerator
+from training.pii_scan import PIIScanner
 from training.raft import RaftStats, TrainingExample, build_examples, cite
 
 if TYPE_CHECKING:
@@ -80,143 +77,6 @@ GeneratorChoice = Literal["rules", "llm", "both"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # The least room left for the target in a prompt; a longer target gets what it needs.
 ANSWER_RESERVE = 16
-EMBED_BATCH = 256
-
-
-# --- personal-data scan -----------------------------------------------------------------------
-
-
-class PIIScanner:
-    """Runs the de-identifier over distinct lines, once each, and remembers the findings."""
-
-    def __init__(self, deidentifier: Deidentifier, batch_size: int = 256) -> None:
-        self._session = deidentifier.session()
-        self._batch_size = batch_size
-        self._findings: dict[str, dict[str, int]] = {}
-
-    @property
-    def lines_scanned(self) -> int:
-        return len(self._findings)
-
-    @staticmethod
-    def lines(text: str) -> list[str]:
-        return [line.strip() for line in text.splitlines() if re.search(r"\w", line)]
-
-    def scan(self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None) -> None:
-        todo = list(
-            dict.fromkeys(line for text in texts for line in self.lines(text) if line not in self._findings)
-        )
-        for start in range(0, len(todo), self._batch_size):
-            batch = todo[start : start + self._batch_size]
-            for line, redacted in zip(batch, self._session.redact_many(batch), strict=True):
-                new = PLACEHOLDER.sub("", line) != PLACEHOLDER.sub("", redacted.text)
-                self._findings[line] = dict(redacted.counts) if new else {}
-            if progress is not None:
-                progress(min(start + self._batch_size, len(todo)), len(todo))
-
-    def findings(self, text: str) -> dict[str, int]:
-        """Entity type -> count of new redactions in the text (scanning what was not yet)."""
-        lines = self.lines(text)
-        if any(line not in self._findings for line in lines):
-            self.scan([text])
-        total: Counter[str] = Counter()
-        for line in lines:
-            total.update(self._findings[line])
-        return dict(total)
-
-
-# --- split by document ------------------------------------------------------------------------
-
-
-def split_documents(
-    document_ids: Iterable[str], fractions: Sequence[float], seed: int
-) -> tuple[dict[str, list[str]], str | None]:
-    """Documents into train / validation / test, deterministically.
-
-    Documents are ordered by sha256(seed:id), an order that adding or removing a document
-    does not reshuffle, and the test, then the validation share is taken from the front.
-    With three documents or more, a split with a non-zero share gets at least one. With fewer
-    than three, all go to train; the returned note says so.
-    """
-    ids = sorted(set(document_ids))
-    empty: dict[str, list[str]] = {name: [] for name in SPLITS}
-    if len(ids) < 3:
-        note = (
-            f"only {len(ids)} document(s): all are in train, validation and test are empty "
-            "(a split by document needs at least 3)"
-        )
-        return {**empty, "train": ids}, note
-    f_train, f_val, f_test = fractions
-    order = sorted(ids, key=lambda d: hashlib.sha256(f"{seed}:{d}".encode()).hexdigest())
-    n = len(order)
-    n_val = max(1, round(n * f_val)) if f_val > 0 else 0
-    n_test = max(1, round(n * f_test)) if f_test > 0 else 0
-    while f_train > 0 and n - n_val - n_test < 1:
-        if n_val >= n_test and n_val > 1:
-            n_val -= 1
-        elif n_test > 1:
-            n_test -= 1
-        else:
-            break
-    test, validation, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
-    return {"train": sorted(train), "validation": sorted(validation), "test": sorted(test)}, None
-
-
-# --- near-duplicate questions ---------------------------------------------------------------
-
-
-def _bigrams(text: str) -> Counter[str]:
-    compact = re.sub(r"\s+", "", text)
-    return Counter(compact[i : i + 2] for i in range(len(compact) - 1))
-
-
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    norm = (sum(v * v for v in a.values()) * sum(v * v for v in b.values())) ** 0.5
-    return dot / norm if norm else 0.0
-
-
-def dedupe_questions(
-    pairs: Sequence[QAPair],
-    embedder: Embedder,
-    threshold: float,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[QAPair]:
-    """Drop each question whose cosine similarity to an earlier kept one reaches `threshold`.
-
-    Earlier wins, so callers order pairs by priority (train before test: a test question
-    that repeats a training question would measure memory, not generalisation). Questions are
-    compared within their language only. For mainly-CJK questions the character-bigram cosine
-    must reach the threshold too: an English-only embedder maps different Chinese questions to
-    nearly the same vector (all-MiniLM gives 1.00 to 关于密码要求 vs 关于账号管理).
-    """
-    if not pairs:
-        return []
-    texts = [p.question for p in pairs]
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        vectors.extend(embedder.embed(texts[start : start + EMBED_BATCH]))
-        if progress is not None:
-            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
-    matrix = np.asarray(vectors, dtype=np.float32)
-    groups: dict[bool, list[int]] = {True: [], False: []}
-    kept: list[QAPair] = []
-    for index, pair in enumerate(pairs):
-        cjk = is_cjk(pair.question)
-        earlier = groups[cjk]
-        duplicate = False
-        if earlier:
-            sims = matrix[earlier] @ matrix[index]
-            for position in np.flatnonzero(sims >= threshold):
-                other = pairs[earlier[int(position)]].question
-                if not cjk or _cosine(_bigrams(pair.question), _bigrams(other)) >= threshold:
-                    duplicate = True
-                    break
-        if not duplicate:
-            earlier.append(index)
-            kept.append(pair)
-    return kept
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -436,37 +296,6 @@ def _final_scan(scanner: PIIScanner, examples: Mapping[str, Sequence[TrainingExa
                 )
 
 
-def write_dataset(out_dir: Path, examples: Mapping[str, Sequence[TrainingExample]]) -> str:
-    """The JSONL files (chat and prompt/response); returns the content hash."""
-    (out_dir / "prompt_response").mkdir(parents=True, exist_ok=True)
-    for name in SPLITS:
-        rows = examples.get(name, [])
-        with (out_dir / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n") as f:
-            for example in rows:
-                f.write(json.dumps(example.to_json(), ensure_ascii=False) + "\n")
-        with (out_dir / "prompt_response" / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n") as f:
-            for example in rows:
-                f.write(json.dumps(prompt_response(example), ensure_ascii=False) + "\n")
-    return content_hash(out_dir)
-
-
-def prompt_response(example: TrainingExample) -> dict[str, str]:
-    """The example without a chat template: system and user text, then the target."""
-    prompt = "\n\n".join(m["content"] for m in example.messages if m["role"] != "assistant")
-    response = next(m["content"] for m in example.messages if m["role"] == "assistant")
-    return {"prompt": prompt, "response": response}
-
-
-def content_hash(folder: Path) -> str:
-    """sha256 over the three chat files, each as its name, a NUL, its bytes, a NUL, in the
-    order train, validation, test. Same examples, same hash; the card is not part of it."""
-    digest = hashlib.sha256()
-    for name in SPLITS:
-        digest.update(f"{name}.jsonl".encode() + b"\0")
-        digest.update((Path(folder) / f"{name}.jsonl").read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def _versions(
     settings: Settings, ledger: Ledger | None, chunks_by_doc: Mapping[str, Sequence[Passage]]
 ) -> dict[str, str]:
@@ -490,58 +319,6 @@ def _versions(
 
 
 # --- the default build: everything from the settings ---------------------------------------
-
-
-def default_out_dir(settings: Settings) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = settings.datasets_dir / stamp
-    suffix = 1
-    while target.exists():
-        suffix += 1
-        target = settings.datasets_dir / f"{stamp}-{suffix}"
-    return target
-
-
-def mark_latest(settings: Settings, folder: Path) -> None:
-    """``datasets_dir/latest`` names the newest dataset: its folder name when it lies in
-    datasets_dir, else its absolute path (``datasets_dir / content`` resolves both)."""
-    settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-    folder = folder.resolve()
-    name = folder.name if folder.parent == settings.datasets_dir.resolve() else str(folder)
-    tmp = settings.datasets_dir / ".latest.tmp"
-    tmp.write_text(name + "\n", encoding="utf-8")
-    tmp.replace(settings.datasets_dir / "latest")
-
-
-def latest_dataset(settings: Settings) -> Path | None:
-    marker = settings.datasets_dir / "latest"
-    if not marker.exists():
-        return None
-    folder = settings.datasets_dir / marker.read_text(encoding="utf-8").strip()
-    return folder if (folder / "card.json").exists() else None
-
-
-@contextmanager
-def llm_pair_generator(settings: Settings, embedder: Embedder) -> Iterator[LLMGenerator]:
-    """An LLMGenerator on the model server at KB_LLM_URL, or on a managed vLLM server
-    started for the build and stopped after it."""
-    from answer.verify import ClaimVerifier, make_scorer
-    from kb_service.llm.generator import OpenAICompatibleGenerator
-    from kb_service.llm.server import ManagedModelServer
-    from training.qa_llm import LLMGenerator
-
-    server = ManagedModelServer(settings) if settings.llm_url is None else None
-    url = server.start() if server is not None else settings.llm_url
-    client = OpenAICompatibleGenerator(url or "", api_key=settings.llm_api_key, timeout=settings.llm_timeout)
-    try:
-        scorer = make_scorer(embedder, settings.nli_model, settings.embedding_device)
-        scorer.warm_up()
-        verifier = ClaimVerifier(scorer, claim_threshold=settings.claim_threshold)
-        yield LLMGenerator(client, settings.llm_served_name, verifier)
-    finally:
-        client.close()
-        if server is not None:
-            server.stop()
 
 
 def build_latest(
@@ -603,5 +380,7 @@ def _maybe_llm(
     if choice == "rules" or given is not None:
         yield given
         return
+    from training.qa_llm import llm_pair_generator
+
     with llm_pair_generator(settings, embedder) as made:
         yield made

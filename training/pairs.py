@@ -30,9 +30,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from answer.sentences import split_sentences
 from kb_service.text import is_cjk
 from kb_service.types import Passage
+from training.pair_numbers import number_questions
+from training.pair_text import (
+    _ARTICLE,
+    _FUNCTION_WORDS,
+    _HEADING_NUMBER,
+    _PRONOUNS,
+    _TERMINAL,
+    PLACEHOLDER,
+    _Chunk,
+    _cjk_len,
+    _read,
+    _soft_lower,
+    _title_phrase,
+    _topic_case,
+    _words,
+)
 
 QType = Literal["fact", "definition", "procedure", "number", "yesno", "table"]
 QTYPES: tuple[QType, ...] = ("fact", "definition", "procedure", "number", "yesno", "table")
@@ -48,163 +63,6 @@ class QAPair:
     document_id: str
     qtype: str
     generator: str = "rules"  # "rules" or "llm"
-
-
-PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
-_TERMINAL = re.compile(r"[.!?。！？；;][\"'”’)）」』]*$")
-_STARTS_WELL = re.compile(r"^[\"“‘(（]?[A-Z0-9\u3400-\u4dbf\u4e00-\u9fff]")
-_HEADING_NUMBER = re.compile(
-    r"^\s*(?:(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+"
-    r"|第[一二三四五六七八九十百零〇两\d]+[章节部分编]\s*)"
-)
-_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百零〇两\d]+条)\s*")
-_NUMBERED_ITEM = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
-_LABELLED_ITEM = re.compile(r"^\s*[-*•·▪]\s+(?P<label>[^:：]{2,40})[:：]\s*(?P<body>\S.*)$")
-_WORD = re.compile(r"[A-Za-z][\w'’\-]*")
-# A subject starting with one of these is a pronoun or a subordinate clause, not a subject.
-_PRONOUNS = frozenset(
-    """you we they it this that these those there he she i one each both its their our your my his
-    her when if after before while once unless although because for in on at during where""".split()
-)
-_ARTICLES = frozenset({"the", "a", "an", "all", "every", "each", "any", "no"})
-# Where an English clause ends: a semicolon or colon, or a comma before a linking word (a comma
-# inside a list, "breakfast, lunch, dinner", does not end it).
-_EN_CLAUSE_END = re.compile(
-    r"[;:]\s|,\s+(?=(?:and|but|or|so|which|who|whose|as|unless|if|when|while|because|although|"
-    r"whereas|except|including|provided|everywhere|otherwise)\b)"
-)
-# A question made from a sentence that starts like this would not say what it is about.
-_VAGUE_STARTS = frozenset("it they this these those both he she its their our we".split())
-_FUNCTION_WORDS = frozenset(
-    "and or to of the a an per in on at for with by from than as is are was be between into".split()
-)
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-def _cjk_len(text: str) -> int:
-    return len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]", text))
-
-
-def _placeholder_share(text: str) -> float:
-    """Share of the sentence's words (or CJK characters) that are placeholders."""
-    holders = len(PLACEHOLDER.findall(text))
-    if not holders:
-        return 0.0
-    rest = PLACEHOLDER.sub(" ", text)
-    units = len(_words(rest)) + _cjk_len(rest) // 2
-    return holders / max(1, holders + units)
-
-
-def _is_sentence(text: str, zh: bool) -> bool:
-    """Running prose: starts like a sentence, ends with a terminator, long enough to say
-    something, and is not mostly placeholders (a contact block teaches nothing)."""
-    if not _TERMINAL.search(text) or not _STARTS_WELL.match(text):
-        return False
-    size = _cjk_len(text) if zh else len(_words(text))
-    return size >= (8 if zh else 4) and _placeholder_share(text) <= 0.3
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _soft_lower(phrase: str, context: str) -> str:
-    """Lower-case the first word of a sentence-initial phrase when it is an ordinary word:
-    "Passwords" -> "passwords", "A lost YubiKey" -> "a lost YubiKey", but "Okta Verify",
-    "SMS codes" and "Finance" (capitalised in mid-sentence elsewhere) stay as they are."""
-    words = phrase.split(" ")
-    first = words[0]
-    if first.lower() in _ARTICLES:
-        return first.lower() + phrase[len(first):]
-    if not first[:1].isupper() or not first[1:].islower():
-        return phrase
-    if re.search(rf"[\w,;:)]\s+{re.escape(first)}\b", context):
-        return phrase  # capitalised in mid-sentence: a name
-    if len(words) > 1 and not words[1][:1].islower():
-        return phrase
-    return first.lower() + phrase[len(first):]
-
-
-def _topic_case(topic: str, context: str) -> str:
-    """A heading in running text: "Breaks and Rest" -> "breaks and rest", keeping acronyms and
-    words the chunk or title capitalises in mid-sentence ("Northwind", "Okta"). Title case in
-    a question reads like a name, to a reader and to the de-identifier's NER alike."""
-    def lower(word: str) -> str:
-        parts = word.split("-")
-        if not all(p[:1].isupper() and p[1:].islower() for p in parts if p):
-            return word
-        if re.search(rf"[\w,;:)]\s+{re.escape(parts[0])}\b", context):
-            return word
-        return word.lower()
-
-    return " ".join(lower(word) for word in topic.split(" "))
-
-
-def _question_mark(text: str, zh: bool) -> str:
-    text = re.sub(r"[\s,;:，；：、.。!！]+$", "", text.strip())
-    return text + ("？" if zh else "?")
-
-
-def _title_phrase(passage: Passage, zh: bool) -> str:
-    title = (passage.title or passage.source).strip()
-    if zh:
-        return f"《{title}》" if title else "本制度"
-    if not title:
-        return "the document"
-    return title if title.lower().startswith("the ") else f"the {title}"
-
-
-def _merge_clauses(pieces: list[str]) -> list[str]:
-    """The claim splitter also cuts at ';' and '；'; a reader's sentence ends at '.', '?', '!'."""
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and merged[-1].endswith((";", "；")):
-            separator = "" if merged[-1].endswith("；") else " "
-            merged[-1] = f"{merged[-1]}{separator}{piece}"
-        else:
-            merged.append(piece)
-    return merged
-
-
-@dataclass(frozen=True, slots=True)
-class _Chunk:
-    """What the rules look at: prose sentences, list items and table blocks."""
-
-    sentences: list[str]
-    numbered: list[tuple[str, str]]  # (number, item text)
-    labelled: list[tuple[str, str]]  # (label, whole item line)
-    tables: list[list[list[str]]]  # rows of cells; the first row is the header
-
-
-def _read(text: str, zh: bool) -> _Chunk:
-    sentences: list[str] = []
-    numbered: list[tuple[str, str]] = []
-    labelled: list[tuple[str, str]] = []
-    tables: list[list[list[str]]] = []
-    table: list[list[str]] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.count("|") >= 1 and len(stripped.split("|")) >= 2:
-            table.append([cell.strip() for cell in stripped.split("|")])
-            continue
-        if table:
-            tables.append(table)
-            table = []
-        if not stripped:
-            continue
-        if m := _NUMBERED_ITEM.match(stripped):
-            numbered.append((m.group(1), m.group(2).strip()))
-        if m := _LABELLED_ITEM.match(stripped):
-            labelled.append((m.group("label").strip(), stripped.lstrip("-*•·▪ ").strip()))
-        body = _NUMBERED_ITEM.sub(r"\2", stripped)
-        body = re.sub(r"^\s*[-*•·▪]\s+", "", body)
-        sentences.extend(s for s in _merge_clauses(split_sentences(body)) if _is_sentence(s, zh))
-    if table:
-        tables.append(table)
-    return _Chunk(sentences, numbered, labelled, tables)
 
 
 class RuleGenerator:
@@ -392,97 +250,8 @@ class RuleGenerator:
                 yield (f"What is not allowed regarding {heading}?" if negative
                        else f"What is required regarding {heading}?"), sentence
 
-    # --- numbers, amounts, dates ----------------------------------------------------------
-    _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-    _FUNCTION_WORDS = _FUNCTION_WORDS
-    _UNITS = frozenset(
-        """second seconds minute minutes hour hours day days week weeks month months year years
-        time times character characters user users guest guests people person persons employee
-        employees session sessions password passwords recipient recipients attempt attempts
-        dashboard dashboards document documents page pages item items trip trips night nights
-        mile miles kilometre kilometres kilometer kilometers gb mb tb percent words digits
-        members colleagues goals""".split()
-    )
-    _EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-        (re.compile(
-            rf"(?<![\w.\-])(?:(?:USD|EUR|GBP|CNY|US\$|\$|€|£|¥)\s?(?:{_NUMBER})"
-            rf"|(?:{_NUMBER})\s?(?:USD|EUR|GBP|CNY|euros?|dollars?|pounds?(?: sterling)?|yuan|RMB))(?![\w\-])"
-        ), "how much"),
-        (re.compile(rf"(?<![\w.\-])(?:{_NUMBER})\s?(?:%|percent\b|per cent\b)"), "what percentage"),
-        (re.compile(
-            rf"(?<![\w.\-])(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?: \d{{4}})?"
-            rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?)(?![\w\-])"
-        ), "what date"),
-        (re.compile(r"(?<![\w.:\-])\d{1,2}:\d{2}(?![\w:])"), "what time"),
-        (re.compile(
-            r"(?:(?<=\bin )|(?<=\bsince )|(?<=\buntil )|(?<=\bby )|(?<=\bfrom ))(?:19|20)\d{2}(?![\w\-])"
-        ), "which year"),
-    )
-    _EN_COUNT = re.compile(
-        rf"(?<![\w.\-$€£])(?P<num>{_NUMBER})\s+(?P<words>[A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*){{0,2}})"
-    )
-    _ZH_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-        (re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"), "什么时候"),
-        (re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?(?:万元|元|块)"), "多少钱"),
-        (re.compile(r"\d+(?:\.\d+)?\s?%|百分之[零〇一二两三四五六七八九十百\d.]+"), "百分之多少"),
-    )
-    _ZH_COUNT = re.compile(
-        r"(?P<num>\d+(?:\.\d+)?)\s?"
-        r"(?P<unit>个工作日|个月|个小时|小时|分钟|学时|工作日|天|日|周|年|次|位|人|条|页|项|份|台|GB|MB)"
-    )
-
     def _numbers(self, chunk: _Chunk, zh: bool) -> Iterable[tuple[str, str]]:
-        for sentence in chunk.sentences:
-            if not zh and sentence.split(" ", 1)[0].lower() in _VAGUE_STARTS:
-                continue  # "Both are open from 7:00": the question would not say what is
-            masked = PLACEHOLDER.sub(lambda m: "#" * len(m.group(0)), sentence)
-            spans = self._number_spans(masked, zh)
-            for start, end, ask in spans[:2]:
-                prefix, rest = sentence[:start], sentence[end:]
-                # Ask with the sentence up to the end of the clause that holds the value.
-                stops = [m.start() for m in re.finditer(r"[，,；;：:]" if zh else _EN_CLAUSE_END, rest)]
-                stop = stops[0] if stops else len(rest)
-                if zh and stops and 0 < stop < 4:  # "合作结束后5个工作日内，应收回…": add the next clause
-                    stop = stops[1] if len(stops) > 1 else len(rest)
-                tail = rest[:stop]
-                question = f"{prefix}{ask}{tail}"
-                if not zh:
-                    question = _first_upper(question) if not prefix.strip() else question
-                yield _question_mark(question, zh), sentence
-
-    def _number_spans(self, text: str, zh: bool) -> list[tuple[int, int, str]]:
-        found: list[tuple[int, int, str]] = []
-
-        def free(start: int, end: int) -> bool:
-            return all(end <= s or start >= e for s, e, _ in found)
-
-        patterns = self._ZH_PATTERNS if zh else self._EN_PATTERNS
-        for pattern, ask in patterns:
-            for m in pattern.finditer(text):
-                if free(m.start(), m.end()):
-                    found.append((m.start(), m.end(), ask))
-        if zh:
-            for m in self._ZH_COUNT.finditer(text):
-                if free(m.start(), m.end()):
-                    found.append((m.start(), m.end(), f"多少{m.group('unit').strip()}"))
-        else:
-            for m in self._EN_COUNT.finditer(text):
-                words = m.group("words").split()
-                # the shortest run of words that ends in a unit: "25 days of paid" -> "days",
-                # "3 consecutive calendar days" -> "consecutive calendar days"
-                for size in range(1, len(words) + 1):
-                    unit_words = words[:size]
-                    leading = unit_words[:-1]
-                    if any(w[:1].isupper() or w.lower() in self._FUNCTION_WORDS for w in leading):
-                        break
-                    if unit_words[-1].lower() in self._UNITS:
-                        unit = " ".join(unit_words)
-                        end = text.index(unit, m.start("words")) + len(unit)
-                        if free(m.start(), end):
-                            found.append((m.start(), end, f"how many {unit}"))
-                        break
-        return sorted(found)
+        return number_questions(chunk, zh)
 
     # --- yes / no -------------------------------------------------------------------------
     _EN_BE = re.compile(

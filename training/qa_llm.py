@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from answer.verify import ClaimVerifier
+from answer.verify import ClaimVerifier, make_scorer
 from kb_service.llm.generator import Generator
 from kb_service.prompting import is_refusal
 from kb_service.text import has_cjk
 from kb_service.types import Passage
 from training.pairs import PLACEHOLDER, QAPair
+
+if TYPE_CHECKING:
+    from kb_service.embedder import Embedder
+    from kb_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -213,3 +219,24 @@ class LLMGenerator:
     def supported(self, answer: str, chunk_text: str) -> bool:
         verification = self.verifier.verify(answer, [chunk_text])
         return bool(verification.claims) and all(claim.supported for claim in verification.claims)
+
+
+@contextmanager
+def llm_pair_generator(settings: Settings, embedder: Embedder) -> Iterator[LLMGenerator]:
+    """An LLMGenerator on the model server at KB_LLM_URL, or on a managed vLLM server
+    started for the build and stopped after it."""
+    from kb_service.llm.generator import OpenAICompatibleGenerator
+    from kb_service.llm.server import ManagedModelServer
+
+    server = ManagedModelServer(settings) if settings.llm_url is None else None
+    url = server.start() if server is not None else settings.llm_url
+    client = OpenAICompatibleGenerator(url or "", api_key=settings.llm_api_key, timeout=settings.llm_timeout)
+    try:
+        scorer = make_scorer(embedder, settings.nli_model, settings.embedding_device)
+        scorer.warm_up()
+        verifier = ClaimVerifier(scorer, claim_threshold=settings.claim_threshold)
+        yield LLMGenerator(client, settings.llm_served_name, verifier)
+    finally:
+        client.close()
+        if server is not None:
+            server.stop()
