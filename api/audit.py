@@ -1,18 +1,9 @@
-"""The audit log's middleware: one event per keyed request (the log itself: `kb_service.audit`).
+"""The audit log's middleware: one event per keyed request, refused ones included (public
+routes such as /healthz are not recorded), written after the response has been sent.
 
-One JSON object per line in ``$KB_DATA_DIR/audit/audit.jsonl``, one line per request to a
-keyed route, refused ones included (public routes such as /healthz are not recorded).
-Uploads, deletions, adapter promotions and rollbacks get their own action names, every other
-keyed request is recorded as ``key.use``. A line says who (``key_id``: a fingerprint of the key's SHA-256,
-never the key; the role; the client address), what (action, method, route template, target,
-status) and when (UTC). Request bodies, query strings, questions and answers are never
-written: a target is a path parameter (a document id or source name, an adapter name) or the
-upload's sanitised file name, the same identifier the ledger already keeps.
-
-Each event is written with one ``write()`` on a descriptor opened with ``O_APPEND``, under a
-lock, and lines are kept below ``PIPE_BUF``: concurrent requests, and API replicas sharing the
-data folder, never interleave inside a line. The file is opened per event, so moving it aside
-(log rotation) needs no restart.
+Uploads, deletions, adapter promotions and rollbacks get their own action names (`ACTIONS`),
+every other keyed request is ``key.use``. The file, the event format and what an event may
+hold are `kb_service.audit`'s.
 """
 
 from __future__ import annotations
