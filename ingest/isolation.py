@@ -9,8 +9,9 @@ the API or the watcher that received it keeps serving and the batch goes on.
 It is started with ``subprocess`` (fork + exec of a fresh interpreter), so nothing of the
 parent is inherited: not torch's thread pools, not spaCy's models, not the store's handles;
 ``multiprocessing``'s fork would copy all of that, and its spawn would re-import the parent's
-main module. The worker limits its own address space (``RLIMIT_AS``); the parent waits at most
-``parse_timeout_s`` for each reply and kills the worker on a breach, then starts a fresh one
+main module. The worker limits its own address space (``RLIMIT_AS``); the parent waits for
+each reply at most the file's budget (`ingest.parse_budget`: it scales with a PDF's pages, and
+each page has a limit of its own) and kills the worker on a breach, then starts a fresh one
 at once so the next file does not wait. Files are parsed one at a time (the pipeline is
 serialised), so one worker is the whole pool. It is recycled every ``RECYCLE_AFTER`` files.
 
@@ -47,6 +48,7 @@ from ingest.errors import (
 )
 from ingest.parse import parse_bytes
 from ingest.parse.document import ParsedDocument
+from ingest.parse_budget import ParseBudget
 from ingest.parse_worker import EXIT_OUT_OF_MEMORY, FRAME, document_from_json
 
 if TYPE_CHECKING:  # the worker does not need pydantic
@@ -125,28 +127,21 @@ class IsolatedParser:
                 self._worker = None
 
     def parse(self, data: bytes, source: str) -> ParsedDocument:
-        timeout = self._settings.parse_timeout_s
+        budget = ParseBudget.from_settings(self._settings)
         memory_mb = self._settings.parse_memory_mb
         with self._lock:
             worker = self._current()
             try:
-                reply = worker.request(
-                    data, source, max_pages=self._settings.max_pages, timeout=timeout
-                )
+                reply = worker.request(data, source, max_pages=self._settings.max_pages, budget=budget)
             except _WorkerStartError as exc:
                 self._replace()
                 raise ParserCrashError(
                     f"{source}: the parse worker could not start ({exc}); see the service log"
                 ) from exc
-            except _Timeout:
-                log.warning(
-                    "parsing %s took longer than %g s; killing parse worker %d",
-                    source, timeout, worker.proc.pid,
-                )
+            except _BudgetExceeded as exc:
+                log.warning("parsing %s: %s; killing parse worker %d", source, exc, worker.proc.pid)
                 self._replace()
-                raise ParseTimeoutError(
-                    f"{source}: parsing took longer than {timeout:g} s (limit KB_PARSE_TIMEOUT_S)"
-                ) from None
+                raise ParseTimeoutError(f"{source}: {exc}") from None
             except _WorkerDied as exc:
                 self._replace()
                 status = exc.returncode
@@ -231,6 +226,24 @@ class _Timeout(Exception):
     pass
 
 
+class _BudgetExceeded(Exception):
+    """The file's parse budget, or one page's, ran out (the message says which, in words)."""
+
+    def __init__(
+        self, budget: ParseBudget, pages: int | None, size: int, pages_read: int, whole_file: bool
+    ) -> None:
+        if whole_file:
+            total = budget.total_s(pages, size)
+            message = f"parsing took longer than {round(total, 1):g} s ({budget.describe(pages, size)})"
+        else:
+            page = min(pages_read + 1, pages or pages_read + 1)
+            message = (
+                f"page {page} of {pages} took longer than {budget.page_s:g} s to read "
+                "(limit KB_PARSE_PAGE_TIMEOUT_S)"
+            )
+        super().__init__(message)
+
+
 class _WorkerDied(Exception):
     def __init__(self, returncode: int | None) -> None:
         super().__init__(_describe_exit(returncode))
@@ -265,9 +278,7 @@ class _Worker:
     def stop(self) -> None:
         self._finalizer()
 
-    def request(
-        self, data: bytes, source: str, *, max_pages: int, timeout: float
-    ) -> dict[str, Any]:
+    def request(self, data: bytes, source: str, *, max_pages: int, budget: ParseBudget) -> dict[str, Any]:
         if not self.ready:
             try:
                 self._receive(time.monotonic() + _START_TIMEOUT_S)
@@ -276,11 +287,12 @@ class _Worker:
             except _WorkerDied as exc:
                 raise _WorkerStartError(str(exc)) from None
             self.ready = True
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         header = json.dumps(
             {
                 "source": source, "max_pages": max_pages, "size": len(data),
-                "alarm_s": int(timeout) + 30,  # the worker's own backstop if we are gone
+                # the worker's own backstop if we are gone: past any budget this file can get
+                "alarm_s": int(max(budget.floor_s, budget.ceiling_s)) + 30,
             }
         ).encode()
         assert self.proc.stdin is not None
@@ -293,7 +305,28 @@ class _Worker:
                 return self._receive(time.monotonic() + 1.0)
             except (_Timeout, _WorkerDied):
                 raise _WorkerDied(self._exit_status()) from None
-        return self._receive(deadline)
+        return self._await_reply(started, budget, len(data))
+
+    def _await_reply(self, started: float, budget: ParseBudget, size: int) -> dict[str, Any]:
+        """The reply, reading the progress frames before it: each one (a page read) moves the
+        page deadline; the first one brings the page count, and with it the file's budget."""
+        pages: int | None = None
+        pages_read = 0
+        last_page = started
+        while True:
+            whole = started + budget.total_s(pages, size)
+            deadline = whole if pages is None else min(whole, last_page + budget.page_s)
+            try:
+                message = self._receive(deadline)
+            except _Timeout:
+                raise _BudgetExceeded(budget, pages, size, pages_read, whole_file=deadline >= whole) from None
+            if not message.get("progress"):
+                return message
+            if pages is None:
+                pages = int(message["pages"])
+            else:
+                pages_read += 1
+            last_page = time.monotonic()
 
     def _receive(self, deadline: float) -> dict[str, Any]:
         assert self.proc.stdout is not None

@@ -2,7 +2,8 @@
 ``python -m ingest.parse_worker MEMORY_MB``, and the wire format both sides speak.
 
 It limits its own address space, then answers one request at a time: a length-prefixed JSON
-header (source, size, page limit, alarm) and the file's bytes in; a length-prefixed JSON reply
+header (source, size, page limit, alarm) and the file's bytes in; progress frames
+(``{"progress": true, "pages": N}``, one per page read) and then a length-prefixed JSON reply
 out (the parsed document, or the error's kind, type and message). JSON, never pickle: the
 parent rebuilds and type-checks every field of a reply from a process that read hostile bytes.
 Nothing here imports pydantic or the settings: the worker starts fast and stays small.
@@ -46,7 +47,7 @@ def document_from_json(raw: dict[str, Any]) -> ParsedDocument:
     )
 
 
-def _document_to_json(document: ParsedDocument) -> dict[str, Any]:
+def document_to_json(document: ParsedDocument) -> dict[str, Any]:
     return {
         "title": document.title,
         "format": document.format,
@@ -94,7 +95,7 @@ def _serve(memory_mb: int) -> None:
             request = json.loads(requests.read(size))
             data = requests.read(int(request["size"]))
             signal.alarm(int(request["alarm_s"]))  # dies by SIGALRM if the parent is gone
-            reply = _handle(data, str(request["source"]), int(request["max_pages"]))
+            reply = _handle(data, str(request["source"]), int(request["max_pages"]), replies)
             del data
             signal.alarm(0)
         except MemoryError:
@@ -109,10 +110,13 @@ def _serve(memory_mb: int) -> None:
             return
 
 
-def _handle(data: bytes, source: str, max_pages: int) -> dict[str, Any]:
+def _handle(data: bytes, source: str, max_pages: int, replies: Any) -> dict[str, Any]:
+    def on_page(pages: int) -> None:  # progress frames keep the parent's page watchdog fed
+        _send(replies, {"progress": True, "pages": pages})
+
     try:
-        document = parse_bytes(data, source, max_pages=max_pages)
-        return {"ok": True, "document": _document_to_json(document)}
+        document = parse_bytes(data, source, max_pages=max_pages, on_page=on_page)
+        return {"ok": True, "document": document_to_json(document)}
     except MemoryError:
         raise
     except IngestError as exc:

@@ -3,6 +3,7 @@ checked against the content, so a mislabelled file fails clearly instead of pars
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 from ingest.errors import UnsupportedFormatError
@@ -31,14 +32,17 @@ def detect_format(source: str) -> str:
     return fmt
 
 
-def parse_bytes(data: bytes, source: str, *, max_pages: int = 5_000) -> ParsedDocument:
-    """Parse one file's bytes. Raises an IngestError subclass with a user-facing message."""
+def parse_bytes(
+    data: bytes, source: str, *, max_pages: int = 5_000, on_page: Callable[[int], None] | None = None
+) -> ParsedDocument:
+    """Parse one file's bytes. Raises an IngestError subclass with a user-facing message.
+    `on_page(pages)` reports progress through a PDF (see `ingest.parse.pdf.parse_pdf`)."""
     fmt = detect_format(source)
     match fmt:
         case "pdf":
             from ingest.parse.pdf import parse_pdf
 
-            return parse_pdf(data, source, max_pages=max_pages)
+            return parse_pdf(data, source, max_pages=max_pages, on_page=on_page)
         case "markdown":
             from ingest.parse.markdown import parse_markdown
 

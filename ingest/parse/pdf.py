@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ _TABLE_GAP = re.compile(r"\S(?: {3,})\S")
 _CELL_SPLIT = re.compile(r" {3,}")
 _MAX_HEADING_CHARS = 120
 _BROKEN_WORD = re.compile(r"[a-z]-$")
+
+PageProgress = Callable[[int], None]  # called with the page count as each page is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +124,12 @@ def _font_headings(page: Any) -> list[tuple[str, float, bool]]:
     return runs
 
 
-def _heading_candidates(pages: list[Any]) -> dict[str, int]:
+def _heading_candidates(pages: list[Any], on_page: Callable[[], None]) -> dict[str, int]:
     """Normalised heading text -> level, from font sizes across the document."""
-    runs = [run for page in pages for run in _font_headings(page)]
+    runs: list[tuple[str, float, bool]] = []
+    for page in pages:
+        runs.extend(_font_headings(page))
+        on_page()
     if not runs:
         return {}
     weight: Counter[float] = Counter()
@@ -241,7 +247,12 @@ def _blocks_for_page(
     return blocks
 
 
-def parse_pdf(data: bytes, source: str, max_pages: int = 5_000) -> ParsedDocument:
+def parse_pdf(
+    data: bytes, source: str, max_pages: int = 5_000, on_page: PageProgress | None = None
+) -> ParsedDocument:
+    """`on_page(pages)` is called each time a page has been read (twice a page when the
+    headings come from fonts), with the document's page count: the parse worker reports it,
+    so the budget scales with the pages and a page that crawls is caught."""
     from pypdf.errors import LimitReachedError
 
     reader = _open(data, source)
@@ -251,10 +262,18 @@ def parse_pdf(data: bytes, source: str, max_pages: int = 5_000) -> ParsedDocumen
     if count > max_pages:
         raise FileTooLargeError(f"{source} has {count} pages; the limit is {max_pages} (KB_MAX_PAGES)")
 
+    def tick() -> None:
+        if on_page is not None:
+            on_page(count)
+
+    tick()  # the page count, before the first page is read
     outline = _outline(reader)
     try:
-        page_lines = [_layout_lines(page) for page in reader.pages]
-        headings = {} if outline else _heading_candidates(list(reader.pages))
+        page_lines = []
+        for page in reader.pages:
+            page_lines.append(_layout_lines(page))
+            tick()
+        headings = {} if outline else _heading_candidates(list(reader.pages), tick)
     except MemoryError:
         raise  # the parse worker turns it into its memory-limit error
     except LimitReachedError as exc:

@@ -27,7 +27,36 @@ class IngestSettings(BaseModel):
         ),
     )
     parse_timeout_s: float = Field(
-        60.0, gt=0, description="Most seconds parsing one file may take; past it the worker is killed and the file fails."
+        60.0,
+        gt=0,
+        description=(
+            "Seconds parsing one file may take at least (a PDF gets more per page, see "
+            "KB_PARSE_SECONDS_PER_PAGE); past its budget the worker is killed and the file fails."
+        ),
+    )
+    parse_seconds_per_page: float = Field(
+        0.5,
+        ge=0,
+        description=(
+            "A PDF's parse budget per page: it may take max(KB_PARSE_TIMEOUT_S, pages x this) seconds, "
+            "at most KB_PARSE_TIMEOUT_MAX_S (a 300-page annual report: 150 s; it needs about 30 s)."
+        ),
+    )
+    parse_seconds_per_mb: float = Field(
+        200.0,
+        ge=0,
+        description=(
+            "Caps the per-page budget by the file's size: at most KB_PARSE_TIMEOUT_S + this x MB, so "
+            "pages that share one content stream (a hostile file: 500 pages in 60 KB) cannot each claim time."
+        ),
+    )
+    parse_timeout_max_s: float = Field(
+        1200.0, gt=0, description="Most seconds any one file may take to parse, however many pages it has."
+    )
+    parse_page_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        description="Most seconds one page of a PDF may take; a page that takes longer fails the file at once.",
     )
     parse_memory_mb: int = Field(
         2048,

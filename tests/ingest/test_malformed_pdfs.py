@@ -69,6 +69,8 @@ def limited_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": tmp_path / "data", "parse_timeout_s": TIMEOUT_S, "parse_memory_mb": MEMORY_MB,
         "watch_settle_seconds": 0,
+        # a flat budget: the hostile files fail within TIMEOUT_S (the scaled budget: test_parse_budget.py)
+        "parse_seconds_per_mb": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
