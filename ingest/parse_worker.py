@@ -77,6 +77,9 @@ def _serve(memory_mb: int) -> None:
 
     for module in ("pdf", "docx", "html", "markdown", "text"):  # the first file should not wait
         __import__(f"ingest.parse.{module}")
+    from ingest.parse.pdf_fonts import preload
+
+    preload()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dump of a document's contents
     limit = memory_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)

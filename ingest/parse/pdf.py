@@ -1,8 +1,8 @@
 """PDF parsing with pypdf: page text in layout mode, sections from the outline or from fonts.
 
 Layout extraction keeps table columns apart (cells become ``a | b | c`` rows) instead of
-scrambling them; a second, plain pass with pypdf's text visitor reads font sizes and weights
-to tell headings from body text when the PDF has no outline.
+scrambling them; when the PDF has no outline, a second pass reads font sizes and weights to
+tell headings from body text (`ingest.parse.pdf_fonts`: PDFium, else pypdf's text visitor).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ingest.errors import (
 from ingest.parse.document import Block, ParsedDocument
 from ingest.parse.textutil import normalise_whitespace
 from ingest.parse.headings import heading_level_from_numbering, looks_like_heading, split_article
+from ingest.parse.pdf_fonts import pdfium_runs, pypdf_runs
 
 log = logging.getLogger(__name__)
 
@@ -109,27 +110,14 @@ def _outline(reader: Any) -> list[_OutlineEntry]:
     return entries
 
 
-def _font_headings(page: Any) -> list[tuple[str, float, bool]]:
-    """(text, effective font size, bold) of every text run on the page."""
-    runs: list[tuple[str, float, bool]] = []
-
-    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
-        if not text.strip():
-            return
-        scale = abs(float(tm[3]) * float(cm[3])) or 1.0
-        name = str(font.get("/BaseFont", "")) if font else ""
-        runs.append((text, float(size) * scale, "bold" in name.lower() or "black" in name.lower()))
-
-    page.extract_text(visitor_text=visit)
-    return runs
-
-
-def _heading_candidates(pages: list[Any], on_page: Callable[[], None]) -> dict[str, int]:
+def _heading_candidates(data: bytes, pages: list[Any], on_page: Callable[[], None]) -> dict[str, int]:
     """Normalised heading text -> level, from font sizes across the document."""
-    runs: list[tuple[str, float, bool]] = []
-    for page in pages:
-        runs.extend(_font_headings(page))
-        on_page()
+    runs = pdfium_runs(data, on_page)
+    if runs is None:
+        runs = []
+        for page in pages:
+            runs.extend(pypdf_runs(page))
+            on_page()
     if not runs:
         return {}
     weight: Counter[float] = Counter()
@@ -273,7 +261,7 @@ def parse_pdf(
         for page in reader.pages:
             page_lines.append(_layout_lines(page))
             tick()
-        headings = {} if outline else _heading_candidates(list(reader.pages), tick)
+        headings = {} if outline else _heading_candidates(data, list(reader.pages), tick)
     except MemoryError:
         raise  # the parse worker turns it into its memory-limit error
     except LimitReachedError as exc:

@@ -55,6 +55,7 @@ class AnnualReport:
     company: str
     officers: tuple[tuple[str, str], ...]
     kept_terms: tuple[str, ...]  # products, segments, currencies, plans: must survive ingestion
+    table_rows: tuple[tuple[str, ...], ...]  # every row of every financial table, header rows too
 
 
 def _paragraph(rng: random.Random) -> str:
@@ -91,13 +92,14 @@ def _sections(rng: random.Random, items: int) -> list[Section]:
     return sections
 
 
-def write_annual_report(path: Path, *, pages: int = 200, seed: int = 5) -> AnnualReport:
-    """A report of about `pages` pages (the item count is sized from a small trial)."""
+def write_annual_report(path: Path, *, pages: int = 200, seed: int = 5, outline: bool = False) -> AnnualReport:
+    """A report of about `pages` pages (the item count is sized from a small trial). Without
+    bookmarks by default, as many filings come: the parser then reads headings from fonts."""
     company = "Northwind Software Inc."
 
     def spec(items: int) -> DocSpec:
         return DocSpec(title=f"{company} Annual Report on Form 10-K", sections=_sections(random.Random(seed), items),
-                       header=f"{company} — Form 10-K", numbered=False)
+                       header=f"{company} — Form 10-K", numbered=False, outline=outline)
 
     per_item = count_pages(spec(2)) / 2
     items = max(1, round(pages / per_item))
@@ -106,4 +108,5 @@ def write_annual_report(path: Path, *, pages: int = 200, seed: int = 5) -> Annua
     return AnnualReport(
         path=path, pages=count_pages(final), company=company, officers=OFFICERS,
         kept_terms=PRODUCTS + SEGMENTS + CURRENCIES + PLANS,
+        table_rows=tuple(tuple(row) for section in final.sections if section.table for row in section.table),
     )
