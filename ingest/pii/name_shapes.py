@@ -1,0 +1,128 @@
+"""Names by shape and lexicon, a vote beside spaCy's NER: capitalised words that are given
+names and surnames of ``ingest.pii.name_lexicon``.
+
+In a run of capitalised words, a name starts at the first word that is a given name and
+no ordinary English word, and takes up to two more capitalised words (a middle initial
+may sit between). Scores:
+
+* given name + a surname of the lexicon: 0.6;
+* given name + another capitalised word that is no ordinary word ("Okta Verify" reads
+  the same): 0.35, a name only after a person word;
+* a given name alone: 0.2, a surname alone 0.15, a name only after a person word
+  ("Dear", "Mr", "name is", "call", "speak to" ...: +0.35). The check is ours, on the two
+  words right before, not Presidio's context enhancer, whose five-word window and
+  substring matching made "Cash" and "London" people.
+
+A word of an organisation or place ("Bank", "Street", "Team") ends the name and, right
+after it, cancels it ("Paula Bank" is no person); so does an all-caps word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex as re
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from ingest.given_names import NOT_NAME_PARTS
+from ingest.pii.name_lexicon import is_common_word, is_given, is_surname
+from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
+
+_WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
+_RUN = re.compile(rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WORD}|\p{{Lu}}\.))*")
+_TOKEN = re.compile(rf"{_WORD}|\p{{Lu}}\.")
+_WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
+_CONTEXT_BOOST = 0.35
+_PERSON_WORDS = frozenset(PERSON_CONTEXT)
+
+
+def _stop_word(word: str) -> bool:
+    w = word.lower()
+    return w in NOT_NAME_WORDS or w in NOT_NAME_PARTS
+
+
+class NameShapeRecognizer(EntityRecognizer):
+    """PERSON: given name (+ surname) of the lexicon, in capitalised words."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["PERSON"],
+            name="NameShapeRecognizer",
+            supported_language="en",
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for run in _RUN.finditer(text):
+            tokens = list(_TOKEN.finditer(run.group()))
+            found = _name_in(tokens)
+            if found is None:
+                continue
+            start, end, score = found
+            start, end = run.start() + start, run.start() + end
+            if score < 0.4:
+                if not _person_word_before(text, start):
+                    continue
+                score += _CONTEXT_BOOST
+            results.append(
+                RecognizerResult(
+                    "PERSON",
+                    start,
+                    end,
+                    score,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+
+def _name_in(tokens: list[Any]) -> tuple[int, int, float] | None:
+    words = [t.group() for t in tokens]
+    for i, word in enumerate(words):
+        if word.endswith(".") or is_common_word(word) or _stop_word(word):
+            continue
+        if not is_given(word):
+            if len(words) == 1 and is_surname(word):
+                return tokens[0].start(), tokens[0].end(), 0.15  # "Dear Hamanová"
+            continue
+        rest: list[int] = []
+        for j in range(i + 1, min(i + 4, len(words))):
+            if _stop_word(words[j]):
+                return None if j == i + 1 or not rest else _scored(tokens, i, rest)
+            if words[j].endswith(".") and (j + 1 >= len(words) or words[j + 1].endswith(".")):
+                break
+            rest.append(j)
+            if not words[j].endswith(".") and len(rest) >= 2:
+                break
+        return _scored(tokens, i, rest)
+    return None
+
+
+def _scored(tokens: list[Any], i: int, rest: list[int]) -> tuple[int, int, float]:
+    words = [t.group() for t in tokens]
+    while rest and words[rest[-1]].endswith("."):
+        rest.pop()  # a trailing initial belongs to the next sentence
+    if not rest:
+        return tokens[i].start(), tokens[i].end(), 0.2
+    last = words[rest[-1]]
+    if is_surname(last):
+        score = 0.6
+    elif is_common_word(last):
+        return tokens[i].start(), tokens[i].end(), 0.2
+    else:
+        score = 0.35
+    return tokens[i].start(), tokens[rest[-1]].end(), score
+
+
+def _person_word_before(text: str, start: int) -> bool:
+    """One of the two words right before ``start`` is a person word ("Dear", "name is")."""
+    m = _WORDS_BEFORE.search(text, max(0, start - 30), start)
+    return bool(m) and any(w and w.lower() in _PERSON_WORDS for w in m.groups())
