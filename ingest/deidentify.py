@@ -179,7 +179,7 @@ def _trim(result: Any, text: str) -> Any:
 
 def _resolve_overlaps(results: list[Any], text: str) -> list[_Span]:
     """One replacement per region: overlapping detections merge into their union (so no part
-    of a number stays visible), named after the highest score, then the longest span."""
+    of a number stays visible), named by ``_merge``."""
     if not results:
         return []
     ordered = sorted((_trim(r, text) for r in results), key=lambda r: (r.start, -r.end))
@@ -198,8 +198,10 @@ def _resolve_overlaps(results: list[Any], text: str) -> list[_Span]:
 
 
 def _merge(group: list[Any]) -> _Span:
+    """The longest detection names the union (a name inside an address is the address's),
+    then the highest score, then the more specific type."""
     best = max(
-        group, key=lambda r: (r.score, r.end - r.start, _TYPE_PRIORITY.get(r.entity_type, -1))
+        group, key=lambda r: (r.end - r.start, r.score, _TYPE_PRIORITY.get(r.entity_type, -1))
     )
     return _Span(min(r.start for r in group), max(r.end for r in group), best.entity_type)
 
@@ -251,6 +253,18 @@ class Deidentifier:
         self.warm_up()
         assert self._engine is not None
         return DeidSession(self._engine, self.batch_size)
+
+    def find_many(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, type) of what ``redact_many`` would replace in each text (benchmarks
+        read findings here: aligning placeholders with the original can be ambiguous)."""
+        self.warm_up()
+        assert self._engine is not None
+        todo = [i for i, t in enumerate(texts) if t.strip()]
+        spans = self._engine.analyze_many([texts[i] for i in todo], self.batch_size)
+        found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        for i, found_spans in zip(todo, spans):
+            found[i] = [(s.start, s.end, s.entity_type) for s in found_spans]
+        return found
 
     def _build(self) -> _Engine:
         # tldextract (used by the e-mail recognizer) must use its bundled suffix list.

@@ -61,3 +61,14 @@ UNIT_WORDS = (
 )  # fmt: skip
 
 POST_BOX = r"(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado|Caixa\s+Postal|BP|Boîte\s+postale)"
+
+# Words that end "January 15, 2025" or "Friday 3": a date, never a street.
+NOT_STREET_WORDS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "section", "article", "clause", "chapter", "page", "version",
+    "release", "room", "gate", "floor", "level", "building", "windows", "python", "iso",
+    "rfc", "step", "phase", "day", "week", "year", "q1", "q2", "q3", "q4", "table", "figure",
+    "appendix", "part", "item", "rule", "schedule", "annex", "tier", "grade", "class",
+)  # fmt: skip

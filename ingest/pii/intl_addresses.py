@@ -23,6 +23,7 @@ import regex as re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from ingest.pii.address_data import (
+    NOT_STREET_WORDS,
     POST_BOX,
     STREET_PREFIXES,
     STREET_SUFFIXES,
@@ -63,9 +64,10 @@ _STRONG = [
     rf"(?:{_UNIT_WORD}[ ]*\w{{1,5}},?[ ]+)?{_NUM},?[ ]+{_NAME}[ ]+{_AFTER}",
     rf"{POST_BOX}[ ]*\d{{1,6}}",
 ]
+_NOT_STREET = rf"(?!(?i:{_alt(NOT_STREET_WORDS)})(?![\p{{L}}]))"
 _WEAK = [
-    # Grammova 8 / Ööbiku 59 / Peter Zuidhove 188
-    rf"(?:{_CAP}[ ]+){{0,3}}{_CAP}[ ]+{_NUM}",
+    # Grammova 8 / Ööbiku 59 / Peter Zuidhove 188 (never "January 15", "Room 204")
+    rf"(?:{_CAP}[ ]+){{0,3}}{_NOT_STREET}{_CAP}[ ]+{_NUM}",
     # 17 Jones Light / 09979 Donna Mountains / Flat 07 207 Caleb Riviera
     rf"(?:{_UNIT_WORD}[ ]*\w{{1,5}},?[ ]+)?{_NUM},?[ ]+{_CAP}(?:[ ]+{_CAP}){{0,3}}",
 ]
@@ -92,7 +94,7 @@ _SEGMENTS = {
     "unit": re.compile(rf"{_UNIT_WORD}[ ]*\w{{1,6}}(?:[ ]+\w{{1,6}})?\.?{_EDGE_AFTER}"),
     "post": re.compile(
         # 3780-011 Amoreira da Gândara / 613 73 Stříbro / 56011, Gabella (PI) / 1317 YB
-        rf"{_POSTCODE},?(?:[ ]+{_TOWN})?(?:[ ]*\(\p{{Lu}}{{2}}\))?(?:[ ]*/[ ]*\p{{Lu}}{{2}})?"
+        rf"{_POSTCODE}(?![ ]*\d),?(?:[ ]+{_TOWN})?(?:[ ]*\(\p{{Lu}}{{2}}\))?(?:[ ]*/[ ]*\p{{Lu}}{{2}})?"
         # Port Phillipberg, GA 62314 / East Tony, VIC, 2609 / Madrid, 02857 / London SE1 2DJ
         rf"|{_TOWN}(?:,[ ]*|[ ]+)(?:\p{{Lu}}{{2,3}},?[ ]+)?{_POSTCODE}"
         rf"|\p{{Lu}}{{2,3}}[ ]+{_POSTCODE}"

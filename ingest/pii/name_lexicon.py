@@ -5,7 +5,10 @@ Portuguese, Turkish, Zulu ...), with diacritics as they are written; together ab
 given names and 24,000 surnames. They are read from the installed package once, on first
 use (``warm_up``), lower-cased; no Faker generator is created. ``COMMON_WORDS`` (Faker's
 English word list and spaCy's stop words, about 1,300) says when a name is also an ordinary
-word ("Will", "May", "Street", "White"), which alone is never taken for a name.
+word ("Will", "May", "Street", "White"). A name word standing alone must also be rare as
+an English word: ``is_frequent_word`` asks the ``wordfreq`` package (Zipf frequency of the
+lower-cased word, 4.0 or more: "Cash", "Drive", "Robin", "Grace" ...; spaCy's NER knows
+the common English given names anyway).
 """
 
 from __future__ import annotations
@@ -78,3 +81,15 @@ def is_name_word(word: str) -> bool:
 
 def is_common_word(word: str) -> bool:
     return word.lower() in common_words()
+
+
+FREQUENT_ZIPF = 4.0
+
+
+@lru_cache(maxsize=65536)
+def is_frequent_word(word: str) -> bool:
+    """An ordinary word ("Cash", "January") or one used as often as one in English text."""
+    from wordfreq import zipf_frequency
+
+    w = word.lower()
+    return w in common_words() or zipf_frequency(w, "en") >= FREQUENT_ZIPF

@@ -8,6 +8,11 @@ may sit between). Scores:
 * given name + a surname of the lexicon: 0.6;
 * given name + another capitalised word that is no ordinary word ("Okta Verify" reads
   the same): 0.35, a name only after a person word;
+* with no spaCy entity of another kind over it (a place, an organisation, a date ...),
+  and not in a Title Case heading, any of these scores at least 0.45: spaCy's small model
+  knows few names from outside the English-speaking world, and says so by labelling
+  nothing; when it labels the word as something else, the name needs 0.6 (given name +
+  surname);
 * a given name alone: 0.2, a surname alone 0.15, a name only after a person word
   ("Dear", "Mr", "name is", "call", "speak to" ...: +0.35). The check is ours, on the two
   words right before, not Presidio's context enhancer, whose five-word window and
@@ -24,8 +29,8 @@ from typing import Any
 import regex as re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from ingest.given_names import NOT_NAME_PARTS
-from ingest.pii.name_lexicon import is_common_word, is_given, is_surname
+from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_surname
 from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
@@ -33,6 +38,11 @@ _RUN = re.compile(rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WO
 _TOKEN = re.compile(rf"{_WORD}|\p{{Lu}}\.")
 _WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
 _CONTEXT_BOOST = 0.35
+_UNLABELLED_SCORE = 0.45
+# spaCy labels that veto a lexicon name: the word is a place, an organisation, a date ...
+_VETO_LABELS = frozenset(
+    "GPE LOC ORG NORP FAC PRODUCT EVENT WORK_OF_ART LANGUAGE LAW DATE TIME MONEY".split()
+)
 _PERSON_WORDS = frozenset(PERSON_CONTEXT)
 
 
@@ -58,6 +68,7 @@ class NameShapeRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         results = []
+        vetoed = _other_entities(nlp_artifacts)
         for run in _RUN.finditer(text):
             tokens = list(_TOKEN.finditer(run.group()))
             found = _name_in(tokens)
@@ -65,6 +76,11 @@ class NameShapeRecognizer(EntityRecognizer):
                 continue
             start, end, score = found
             start, end = run.start() + start, run.start() + end
+            if any(a < end and start < b for a, b in vetoed):
+                if score < 0.6:
+                    continue  # spaCy calls it a place, an organisation, a date ...
+            elif score < 0.6 and _plain_word_use(text, start, end):
+                score = max(score, _UNLABELLED_SCORE)
             if score < 0.4:
                 if not _person_word_before(text, start):
                     continue
@@ -126,3 +142,33 @@ def _person_word_before(text: str, start: int) -> bool:
     """One of the two words right before ``start`` is a person word ("Dear", "name is")."""
     m = _WORDS_BEFORE.search(text, max(0, start - 30), start)
     return bool(m) and any(w and w.lower() in _PERSON_WORDS for w in m.groups())
+
+
+def _other_entities(nlp_artifacts: Any) -> list[tuple[int, int]]:
+    doc = getattr(nlp_artifacts, "tokens", None)
+    ents = getattr(doc, "ents", ())
+    return [(e.start_char, e.end_char) for e in ents if e.label_ in _VETO_LABELS]
+
+
+def _sentence_of_capitals(text: str, start: int, end: int) -> bool:
+    """A heading or a title in Title Case: most words around are capitalised."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    words = [w for w in line.split() if w[:1].isalpha()]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _plain_word_use(text: str, start: int, end: int) -> bool:
+    """No reason to doubt a lexicon name spaCy left unlabelled: not a frequent English word
+    when alone, not in a Title Case heading, not used as a product ("the Okta account")."""
+    value = text[start:end]
+    if " " not in value and is_frequent_word(value):
+        return False
+    if _sentence_of_capitals(text, start, end):
+        return False
+    after = _WORD_AFTER.match(text, end)
+    return not (after and after.group(1).lower() in PRODUCT_NOUNS)
+
+
+_WORD_AFTER = re.compile(r"[ ]+(\p{L}+)")

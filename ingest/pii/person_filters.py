@@ -12,7 +12,7 @@ loses. A rule stays only where it removes more false alarms than names (issue 13
 * ``not_name_parts``: a span holding "team", "policy", "portal" ... ("Security Team");
 * ``tool_context``: a lone word after in/via/using or before app/account ("in Navan");
 * ``org_needs_given_name``: an ORG span is a name only when its first word is a given name
-  (of the large lexicon, ``ingest.pii.name_lexicon``);
+  or its last a surname (of the large lexicon, ``ingest.pii.name_lexicon``);
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
   title-case words, none an organisation or place word.
 
@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
-from ingest.pii.name_lexicon import is_common_word, is_given, is_name_word
+from ingest.pii.name_lexicon import is_common_word, is_given, is_name_word, is_surname
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 RULES = (
@@ -70,13 +70,13 @@ def person_entities(doc: Any, default_score: float) -> tuple[list[Any], list[flo
         if name is None and not _on("relabel_needs_shape"):
             name = _title_case_run(ent)
         if name is not None and ent.label_ == "ORG" and _on("org_needs_given_name"):
-            if not is_given(name[0].text):
+            if not is_given(name[0].text) and not is_surname(name[-1].text):
                 name = None
         if name is not None:
             entities.append(name)
             scores.append(RELABELLED_NAME_SCORE)
             continue
-        name = _lexicon_name(ent)
+        name = _lexicon_name(ent) or _named_after_person_word(ent)
         if name is not None:
             entities.append(name)
             scores.append(LEXICON_NAME_SCORE)
@@ -197,3 +197,22 @@ def _relabel(ent: Any) -> Any:
     from spacy.tokens import Span
 
     return Span(ent.doc, ent.start, ent.end, label="PERSON")
+
+
+_PERSON_WORDS_BEFORE = frozenset(
+    "name named call called me dear hi hello hey thanks mr mrs ms miss dr".split()  # noqa: SIM905
+)
+
+
+def _named_after_person_word(ent: Any) -> Any:
+    """A mislabelled lone lexicon name right after "my name is", "call me", "Dear" ...
+    ("call me Karin" -> GPE, "maiden name is Lamotte" -> ORG)."""
+    if len(ent) != 1 or not _title_case(ent.text) or not is_name_word(ent.text):
+        return None
+    if is_common_word(ent.text) or ent.text.lower() in NOT_NAME_WORDS:
+        return None
+    doc = ent.doc
+    before = [t.lower_ for t in doc[max(0, ent.start - 2) : ent.start] if not t.is_punct]
+    if not any(w in _PERSON_WORDS_BEFORE for w in before):  # "Dear X", "name is X"
+        return None
+    return _relabel(ent)

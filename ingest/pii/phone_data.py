@@ -25,5 +25,5 @@ NOT_PHONE_CUES = frozenset(
     """isbn issn doi order invoice ticket ref reference po version build release section
     article clause case claim policy contract id iso iec rfc nist sp pci dss sku
     part serial batch lot model account acct iban bic swift routing card cc visa
-    mastercard amex""".split()  # noqa: SIM905
+    mastercard amex ssn sin nin tin itin social passport""".split()  # noqa: SIM905
 )

@@ -41,8 +41,9 @@ _DATE = re.compile(
     r"|(?:19|20)\d{2}\s?[-/]\s?(?:19|20)?\d{2})$"
 )
 _THOUSANDS = re.compile(r"^\d{1,2}(?:([ .])\d{3})(?:\1\d{3})*$|^\d{1,3}(?:([ .])\d{3})*\2000$")
+_IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _GROUP_SPLIT = re.compile(r"[^\d]+")
-_CUE_BEFORE = re.compile(r"([A-Za-z#№]+)[\s:.#№-]*$")
+_CUE_BEFORE = re.compile(r"([A-Za-z#№]+)[\s:.#№-]*(?:(?:is|was|no|number|nr)[\s:.#№-]*)?$")
 _CONTEXT_BOOST = 0.35  # what Presidio's context enhancer adds
 _WORD_RE = re.compile(r"\p{L}+")
 
@@ -101,7 +102,9 @@ def _shape_score(candidate: str, context: bool) -> float:
             return 0.0
         possible, valid = international(candidate)
         return 0.85 if valid else 0.75 if possible else 0.5 if n >= 8 else 0.0
-    if not context and (_is_date(candidate) or _THOUSANDS.match(candidate)):
+    if _is_date(candidate) or _IP.match(candidate):
+        return 0.0
+    if not context and _THOUSANDS.match(candidate):
         return 0.0
     if not national_regions(candidate):
         return 0.0
