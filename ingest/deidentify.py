@@ -350,6 +350,17 @@ class DeidSession:
         by_index = dict(zip(todo, spans))
         return [self._apply(t, by_index.get(i, [])) for i, t in enumerate(texts)]
 
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, type) of what ``redact`` would replace in ``text``."""
+        if not text.strip():
+            return []
+        return [(s.start, s.end, s.entity_type) for s in self._engine.analyze_one(text)]
+
+    def placeholder(self, entity_type: str, value: str) -> str:
+        """The placeholder of ``value`` in this session (a new one when it is new); not
+        counted as a redaction of document text (``ingest.source_names`` uses it)."""
+        return self._placeholder(entity_type, value)
+
     def _placeholder(self, entity_type: str, value: str) -> str:
         key = (entity_type, _mapping_key(entity_type, value))
         found = self._placeholders.get(key)

@@ -29,7 +29,7 @@ from typing import Any
 import regex as re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS
+from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, TOOL_PREPOSITIONS
 from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_surname
 from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
 
@@ -76,15 +76,14 @@ class NameShapeRecognizer(EntityRecognizer):
                 continue
             start, end, score = found
             start, end = run.start() + start, run.start() + end
-            if any(a < end and start < b for a, b in vetoed):
-                if score < 0.6:
-                    continue  # spaCy calls it a place, an organisation, a date ...
-            elif score < 0.6 and _plain_word_use(text, start, end):
+            other_entity = any(a < end and start < b for a, b in vetoed)
+            if not other_entity and score < 0.6 and _plain_word_use(text, start, end):
                 score = max(score, _UNLABELLED_SCORE)
-            if score < 0.4:
+            if score < 0.4 or (other_entity and score < 0.6):
+                # spaCy calls it a place, an organisation ...: a name only after "Dear", "Mr" ...
                 if not _person_word_before(text, start):
                     continue
-                score += _CONTEXT_BOOST
+                score = min(score, 0.35) + _CONTEXT_BOOST
             results.append(
                 RecognizerResult(
                     "PERSON",
@@ -161,14 +160,19 @@ def _sentence_of_capitals(text: str, start: int, end: int) -> bool:
 
 def _plain_word_use(text: str, start: int, end: int) -> bool:
     """No reason to doubt a lexicon name spaCy left unlabelled: not a frequent English word
-    when alone, not in a Title Case heading, not used as a product ("the Okta account")."""
+    when alone, not in a Title Case heading, not used as a product ("the Okta account",
+    "blocked in Okta": the ``tool_context`` rule of ``ingest.pii.person_filters``)."""
     value = text[start:end]
     if " " not in value and is_frequent_word(value):
         return False
     if _sentence_of_capitals(text, start, end):
         return False
     after = _WORD_AFTER.match(text, end)
-    return not (after and after.group(1).lower() in PRODUCT_NOUNS)
+    if after and after.group(1).lower() in PRODUCT_NOUNS:
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 20), start)
+    return not (" " not in value and before and before.group(1).lower() in TOOL_PREPOSITIONS)
 
 
 _WORD_AFTER = re.compile(r"[ ]+(\p{L}+)")
+_WORD_BEFORE = re.compile(r"(\p{L}+)[ ]+$")

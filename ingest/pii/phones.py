@@ -29,11 +29,11 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from ingest.pii.phone_data import NOT_PHONE_CUES, PHONE_CONTEXT, REGIONS
 
 _CANDIDATE = re.compile(
-    r"(?<![\w+@/#.:-])(?<!\d,)"
+    r"(?<![\p{Latin}\p{N}_+@/#.:-])(?<!\d,)"  # CJK may touch the number: 电话415-555-0134
     r"(?:(?:\+|00)\d{1,3}(?:[ .-]?\(0\))?[ .-]?)?"  # country code, (0) trunk
     r"(?:\(\d{1,5}\)[ .-]?)?"  # bracketed area code
     r"\d{1,14}(?:(?:[ .-]|\s?/\s?)\d{1,8}){0,7}"
-    r"(?![\w@]|[.,:/]\d|-\d)",
+    r"(?![\p{Latin}\p{N}_@]|[.,:/]\d|-\d)",
     re.MULTILINE,
 )
 _DATE = re.compile(
@@ -100,6 +100,8 @@ def _shape_score(candidate: str, context: bool) -> float:
     if candidate.startswith(("+", "00")) and (candidate.startswith("+") or len(groups) > 1):
         if n < 7:
             return 0.0
+        if digits.startswith(("86", "0086")) and digits[-11] == "1" and n in (13, 15):
+            return 0.5  # a mainland mobile: CN_MOBILE names it
         possible, valid = international(candidate)
         return 0.85 if valid else 0.75 if possible else 0.5 if n >= 8 else 0.0
     if _is_date(candidate) or _IP.match(candidate):
