@@ -219,7 +219,7 @@ class _Engine:
         results = self.analyzer.analyze(
             text=text, language="en", entities=self.entities, score_threshold=self.threshold
         )
-        return _resolve_overlaps(results, text)
+        return self._spans(results, text)
 
     def analyze_many(self, texts: list[str], batch_size: int) -> list[list[_Span]]:
         batches = self.batch.analyze_iterator(
@@ -229,7 +229,14 @@ class _Engine:
             entities=self.entities,
             score_threshold=self.threshold,
         )
-        return [_resolve_overlaps(results, text) for text, results in zip(texts, batches)]
+        return [self._spans(results, text) for text, results in zip(texts, batches)]
+
+    def _spans(self, results: list[Any], text: str) -> list[_Span]:
+        if "PERSON" in self.entities:
+            from ingest.pii.name_echo import echo_names
+
+            results = echo_names(text, results)
+        return _resolve_overlaps(results, text)
 
 
 class Deidentifier:

@@ -27,3 +27,4 @@ NOT_PHONE_CUES = frozenset(
     part serial batch lot model account acct iban bic swift routing card cc visa
     mastercard amex ssn sin nin tin itin social passport""".split()  # noqa: SIM905
 )
+NOT_PHONE_CUES_ZH = ("护照", "身份证", "证件", "卡号", "账号", "账户", "订单", "编号", "工号")

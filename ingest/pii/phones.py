@@ -26,7 +26,7 @@ import phonenumbers
 import regex as re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from ingest.pii.phone_data import NOT_PHONE_CUES, PHONE_CONTEXT, REGIONS
+from ingest.pii.phone_data import NOT_PHONE_CUES, NOT_PHONE_CUES_ZH, PHONE_CONTEXT, REGIONS
 
 _CANDIDATE = re.compile(
     r"(?<![\p{Latin}\p{N}_+@/#.:-])(?<!\d,)"  # CJK may touch the number: 电话415-555-0134
@@ -110,8 +110,8 @@ def _shape_score(candidate: str, context: bool) -> float:
         return 0.0
     if not national_regions(candidate):
         return 0.0
-    if len(groups) == 1:
-        return 0.25 if n >= 8 else 0.0
+    if len(groups) == 1:  # nine bare digits are an SSN or passport number more often
+        return 0.15 if n == 9 else 0.25 if n >= 8 else 0.0
     if n == 6 or len(groups) > 6:
         return 0.2
     if len(groups) == 2 and min(len(g) for g in groups) <= 2 and "(" not in candidate:
@@ -165,7 +165,10 @@ class InternationalPhoneRecognizer(EntityRecognizer):
 
 def _after_not_phone_cue(text: str, start: int) -> bool:
     m = _CUE_BEFORE.search(text, max(0, start - 24), start)
-    return bool(m) and m.group(1).lower() in NOT_PHONE_CUES
+    if m and m.group(1).lower() in NOT_PHONE_CUES:
+        return True
+    before = text[max(0, start - 8) : start]
+    return any(cue in before for cue in NOT_PHONE_CUES_ZH)
 
 
 def _phone_word_near(text: str, start: int, end: int) -> bool:
