@@ -24,6 +24,25 @@ class _Session(Protocol):
     def placeholder(self, entity_type: str, value: str) -> str: ...
 
 
+# Words a file name adds around a name ("Jane_Doe_CV", "Final_Report_Jane_Doe_v2"): NER
+# takes them into the name, and the placeholder would then differ from the text's.
+FILE_WORDS = frozenset(
+    """cv resume résumé lebenslauf report final draft copy scan scanned signed letter
+    contract invoice offer notes note memo review application form v1 v2 v3 new old""".split()  # noqa: SIM905
+)
+_LAST_WORD = re.compile(r"[ _.+-]+([^ _.+-]+)$")
+
+
+def _without_file_words(stem: str, start: int, end: int, entity_type: str) -> tuple[int, int, str]:
+    """A PERSON span less the file words at its end ("Jane_Doe_CV" -> "Jane_Doe")."""
+    while entity_type == "PERSON":
+        m = _LAST_WORD.search(stem, start, end)
+        if m is None or m.group(1).lower() not in FILE_WORDS:
+            break
+        end = m.start()
+    return start, end, entity_type
+
+
 def readable(name: str) -> str:
     """``name`` with separators read as spaces, same length (offsets stay valid)."""
     return _SEPARATORS.sub(" ", name)
@@ -34,14 +53,15 @@ def display_name(session: _Session, source: str) -> str:
     path = PurePath(source)
     stem, suffix = (path.stem, path.suffix) if path.suffix else (source, "")
     prefix = source[: len(source) - len(stem) - len(suffix)]
-    spans = session.find(readable(stem))
+    words = readable(stem)
+    spans = [_without_file_words(stem, *span) for span in session.find(words)]
     if not spans:
         return source
     parts: list[str] = []
     pos = 0
     for start, end, entity_type in spans:
         parts.append(stem[pos:start])
-        parts.append(session.placeholder(entity_type, stem[start:end]))
+        parts.append(session.placeholder(entity_type, words[start:end]))  # "Jane Doe" as in text
         pos = end
     parts.append(stem[pos:])
     return prefix + "".join(parts) + suffix
