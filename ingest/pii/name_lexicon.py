@@ -87,9 +87,22 @@ FREQUENT_ZIPF = 4.0
 
 
 @lru_cache(maxsize=65536)
-def is_frequent_word(word: str) -> bool:
-    """An ordinary word ("Cash", "January") or one used as often as one in English text."""
+def zipf(word: str) -> float:
+    """Zipf frequency of the lower-cased word in English (``wordfreq``; 0 when unknown)."""
     from wordfreq import zipf_frequency
 
-    w = word.lower()
-    return w in common_words() or zipf_frequency(w, "en") >= FREQUENT_ZIPF
+    return zipf_frequency(word.lower(), "en")
+
+
+def is_frequent_word(word: str) -> bool:
+    """An ordinary word ("Cash", "January") or one used as often as one in English text."""
+    return word.lower() in common_words() or zipf(word) >= FREQUENT_ZIPF
+
+
+KNOWN_WORD_ZIPF = 3.0
+
+
+def is_known_word(word: str) -> bool:
+    """A word English text uses now and then ("Verify", "Latitude"): after a given name it
+    makes a product more likely than a person, unless the lexicon knows it as a surname."""
+    return word.lower() in common_words() or zipf(word) >= KNOWN_WORD_ZIPF

@@ -6,8 +6,8 @@ no ordinary English word, and takes up to two more capitalised words (a middle i
 may sit between). Scores:
 
 * given name + a surname of the lexicon: 0.6;
-* given name + another capitalised word that is no ordinary word ("Okta Verify" reads
-  the same): 0.35, a name only after a person word;
+* given name + another capitalised word that is no surname of the lexicon and rare in
+  English (Zipf < 3: "Esa Uppa", not "Okta Verify" or "Dell Latitude"): 0.35;
 * with no spaCy entity of another kind over it (a place, an organisation, a date ...),
   and not in a Title Case heading, any of these scores at least 0.45: spaCy's small model
   knows few names from outside the English-speaking world, and says so by labelling
@@ -30,7 +30,13 @@ import regex as re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, TOOL_PREPOSITIONS
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_surname
+from ingest.pii.name_lexicon import (
+    is_common_word,
+    is_frequent_word,
+    is_given,
+    is_known_word,
+    is_surname,
+)
 from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
@@ -130,7 +136,7 @@ def _scored(tokens: list[Any], i: int, rest: list[int]) -> tuple[int, int, float
     last = words[rest[-1]]
     if is_surname(last):
         score = 0.6
-    elif is_common_word(last):
+    elif is_known_word(last):  # "Okta Verify", "Dell Latitude": a product's word
         return tokens[i].start(), tokens[i].end(), 0.2
     else:
         score = 0.35
