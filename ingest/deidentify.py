@@ -24,12 +24,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.given_names import (
-    GIVEN_NAMES,
-    NOT_NAME_PARTS,
-    PRODUCT_NOUNS,
-    ROLE_WORDS,
-    TOOL_PREPOSITIONS,
+from ingest.pii.spacy_engine import (  # noqa: F401 - re-exported for benchmarks
+    _SPACY_NON_NER_COMPONENTS,
+    _ner_listens_to_tok2vec,
+    ner_only_engine_class,
 )
 from kb_service.errors import ConfigurationError
 from kb_service.models import spacy_model_path
@@ -106,22 +104,6 @@ _TYPE_PRIORITY = {
         )
     )
 }
-# Everything an English spaCy pipeline may hold besides the tokenizer and NER.
-_SPACY_NON_NER_COMPONENTS = (
-    "tok2vec",
-    "tagger",
-    "morphologizer",
-    "parser",
-    "senter",
-    "attribute_ruler",
-    "lemmatizer",
-    "trainable_lemmatizer",
-    "entity_ruler",
-    "entity_linker",
-    "textcat",
-)
-# Context words of our recognizers that spaCy lists as stop words.
-_CONTEXT_WORDS = frozenset({"call"})
 _NON_DIGIT_RE = re.compile(r"\D")
 _NON_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
@@ -197,7 +179,7 @@ def _trim(result: Any, text: str) -> Any:
 
 def _resolve_overlaps(results: list[Any], text: str) -> list[_Span]:
     """One replacement per region: overlapping detections merge into their union (so no part
-    of a number stays visible), named after the highest score, then the longest span."""
+    of a number stays visible), named by ``_merge``."""
     if not results:
         return []
     ordered = sorted((_trim(r, text) for r in results), key=lambda r: (r.start, -r.end))
@@ -216,8 +198,10 @@ def _resolve_overlaps(results: list[Any], text: str) -> list[_Span]:
 
 
 def _merge(group: list[Any]) -> _Span:
+    """The longest detection names the union (a name inside an address is the address's),
+    then the highest score, then the more specific type."""
     best = max(
-        group, key=lambda r: (r.score, r.end - r.start, _TYPE_PRIORITY.get(r.entity_type, -1))
+        group, key=lambda r: (r.end - r.start, r.score, _TYPE_PRIORITY.get(r.entity_type, -1))
     )
     return _Span(min(r.start for r in group), max(r.end for r in group), best.entity_type)
 
@@ -235,7 +219,7 @@ class _Engine:
         results = self.analyzer.analyze(
             text=text, language="en", entities=self.entities, score_threshold=self.threshold
         )
-        return _resolve_overlaps(results, text)
+        return self._spans(results, text)
 
     def analyze_many(self, texts: list[str], batch_size: int) -> list[list[_Span]]:
         batches = self.batch.analyze_iterator(
@@ -245,7 +229,14 @@ class _Engine:
             entities=self.entities,
             score_threshold=self.threshold,
         )
-        return [_resolve_overlaps(results, text) for text, results in zip(texts, batches)]
+        return [self._spans(results, text) for text, results in zip(texts, batches)]
+
+    def _spans(self, results: list[Any], text: str) -> list[_Span]:
+        if "PERSON" in self.entities:
+            from ingest.pii.name_echo import echo_names
+
+            results = echo_names(text, results)
+        return _resolve_overlaps(results, text)
 
 
 class Deidentifier:
@@ -270,6 +261,18 @@ class Deidentifier:
         assert self._engine is not None
         return DeidSession(self._engine, self.batch_size)
 
+    def find_many(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, type) of what ``redact_many`` would replace in each text (benchmarks
+        read findings here: aligning placeholders with the original can be ambiguous)."""
+        self.warm_up()
+        assert self._engine is not None
+        todo = [i for i, t in enumerate(texts) if t.strip()]
+        spans = self._engine.analyze_many([texts[i] for i in todo], self.batch_size)
+        found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        for i, found_spans in zip(todo, spans):
+            found[i] = [(s.start, s.end, s.entity_type) for s in found_spans]
+        return found
+
     def _build(self) -> _Engine:
         # tldextract (used by the e-mail recognizer) must use its bundled suffix list.
         os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -285,6 +288,10 @@ class Deidentifier:
             if entity in entities:
                 recognizers.append(getattr(predefined, class_name)(supported_language="en"))
         recognizers.extend(custom_recognizers(entities))
+        if "PERSON" in entities:
+            from ingest.pii.name_lexicon import common_words, name_lists
+
+            name_lists(), common_words()  # read once, here, not on the first document
         supported = {e for r in recognizers for e in r.supported_entities}
         unknown = entities - supported
         if unknown:
@@ -294,7 +301,7 @@ class Deidentifier:
 
         model = spacy_model_path(self.config.spacy_model)
         provider = NlpEngineProvider(
-            nlp_engines=(_ner_only_engine_class(need_ner="PERSON" in entities),),
+            nlp_engines=(ner_only_engine_class(need_ner="PERSON" in entities),),
             nlp_configuration={
                 "nlp_engine_name": "spacy",
                 "models": [{"lang_code": "en", "model_name": model}],
@@ -350,6 +357,17 @@ class DeidSession:
         by_index = dict(zip(todo, spans))
         return [self._apply(t, by_index.get(i, [])) for i, t in enumerate(texts)]
 
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, type) of what ``redact`` would replace in ``text``."""
+        if not text.strip():
+            return []
+        return [(s.start, s.end, s.entity_type) for s in self._engine.analyze_one(text)]
+
+    def placeholder(self, entity_type: str, value: str) -> str:
+        """The placeholder of ``value`` in this session (a new one when it is new); not
+        counted as a redaction of document text (``ingest.source_names`` uses it)."""
+        return self._placeholder(entity_type, value)
+
     def _placeholder(self, entity_type: str, value: str) -> str:
         key = (entity_type, _mapping_key(entity_type, value))
         found = self._placeholders.get(key)
@@ -371,207 +389,6 @@ class DeidSession:
         parts.append(text[pos:])
         self._counts.update(counts)
         return Redacted(text="".join(parts), counts=dict(counts))
-
-
-_ENGINE_CLASSES: dict[bool, type] = {}
-
-
-def _ner_only_engine_class(need_ner: bool) -> type:
-    """A SpacyNlpEngine that loads only the tokenizer and NER (or only the tokenizer when no
-    PERSON is configured), and uses lower-cased tokens where Presidio expects lemmas."""
-    if need_ner in _ENGINE_CLASSES:
-        return _ENGINE_CLASSES[need_ner]
-    import spacy
-    from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
-
-    class NerOnlySpacyNlpEngine(SpacyNlpEngine):
-        engine_name = "spacy"
-        is_available = True
-
-        def load(self) -> None:
-            # exclude (not disable): excluded components are never even loaded.
-            self.nlp = {}
-            for model in self.models:
-                self._validate_model_params(model)
-                name = model["model_name"]
-                exclude = list(_SPACY_NON_NER_COMPONENTS)
-                if not need_ner:
-                    exclude.append("ner")
-                elif _ner_listens_to_tok2vec(name):
-                    exclude.remove("tok2vec")
-                self.nlp[model["lang_code"]] = spacy.load(name, exclude=exclude)
-
-        def is_stopword(self, word: str, language: str) -> bool:
-            # Stop words never count as context; spaCy's list holds "call", which is how a
-            # number is introduced ("call 020 7946 0958").
-            return word.lower() not in _CONTEXT_WORDS and super().is_stopword(word, language)
-
-        def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
-            entities: list[Any] = []
-            scores: list[float] = []
-            if need_ner:
-                default = self.ner_model_configuration.default_score
-                for ent in doc.ents:
-                    if ent.label_ == "PERSON":
-                        person = _person_span(ent)
-                        if person is None or not _plausible_name(person):
-                            continue
-                        entities.append(person)
-                        scores.append(default)
-                        continue
-                    name = _name_like_prefix(ent) if ent.label_ in _NAME_PRONE_LABELS else None
-                    if name is not None and ent.label_ == "ORG" and name[0].lower_ not in GIVEN_NAMES:
-                        name = None
-                    if name is not None:
-                        entities.append(name)
-                        scores.append(_RELABELLED_NAME_SCORE)
-                entities, scores = self._get_updated_entities(entities, scores)
-            indices, lemmas, ends = [], [], []
-            for t in doc:  # one pass: building spaCy tokens is the costly part
-                indices.append(t.idx)
-                lemmas.append(t.lower_)
-                ends.append(t.idx + len(t))
-            artifacts = NlpArtifacts(
-                entities=entities,
-                tokens=doc,
-                tokens_indices=indices,
-                lemmas=lemmas,
-                nlp_engine=self,
-                language=language,
-                scores=scores,
-            )
-            artifacts.token_ends = ends  # read by OffsetContextEnhancer
-            return artifacts
-
-    _ENGINE_CLASSES[need_ner] = NerOnlySpacyNlpEngine
-    return NerOnlySpacyNlpEngine
-
-
-# en_core_web_sm often calls an unfamiliar personal name ORG or GPE ("Amara Lopez" -> ORG).
-# Such a span that is just 2-3 title-case words, none of them an organisation or place
-# word, is taken as a PERSON with a lower score.
-# An ORG span is relabelled only when it starts with a common given name: relabelling every
-# ORG turned product and company names ("Google Workspace", "Northwind Analytics") into people.
-_NAME_PRONE_LABELS = {"GPE", "NORP", "FAC", "LOC", "ORG"}
-_HAS_DIGIT = re.compile(r"\d")
-
-
-def _plausible_name(ent: Any) -> bool:
-    """spaCy's small model tags things like "AES-256", "eu-west-1" or "Dell Latitude 7" as
-    PERSON; a personal name has no digits and at least one capitalised word."""
-    if _HAS_DIGIT.search(ent.text):
-        return False
-    return any(tok.text[:1].isupper() and tok.text.isalpha() for tok in ent)
-
-
-_CELL_ENDS = frozenset({"|", "｜"})
-
-
-def _person_span(ent: Any) -> Any:
-    """``ent`` cut to the name in it, or None. A leading role or label word goes ("Employee
-    D. Nguyen", "Name: Milena", but "Customer Success" is no name), so does everything from a
-    line break on ("Vilmer M. Holmberg\nSTARTS CORPORATION"); a span with a word that is never
-    part of a name is dropped ("Security Team", "Approval Thresholds"). Table cells end it
-    too ("Oliver | oliver@example.com")."""
-    tokens = list(ent)
-    while tokens and (tokens[0].is_space or tokens[0].text in _CELL_ENDS):
-        tokens.pop(0)
-    trimmed = colon = False
-    while tokens and tokens[0].lower_.rstrip(".:") in ROLE_WORDS:
-        trimmed = True
-        colon = colon or tokens[0].text.endswith(":")
-        tokens.pop(0)
-        while tokens and tokens[0].text in (":", "-"):
-            colon = True
-            tokens.pop(0)
-    for i, tok in enumerate(tokens):  # a name ends at a line break or a table cell's end
-        if tok.is_space or tok.text in _CELL_ENDS or "@" in tok.text:
-            tokens = tokens[:i]
-            break
-        if "\n" in tok.whitespace_ or "\t" in tok.whitespace_:
-            tokens = tokens[: i + 1]
-            break
-    if not tokens or (trimmed and not colon and len(tokens) < 2):
-        return None
-    if any(t.lower_ in NOT_NAME_PARTS for t in tokens):
-        return None
-    if len(tokens) == 1 and _tool_context(tokens[0]):
-        return None
-    if len(tokens) == len(ent):
-        return ent
-    from spacy.tokens import Span
-
-    return Span(ent.doc, tokens[0].i, tokens[-1].i + 1, label="PERSON")
-
-
-def _tool_context(token: Any) -> bool:
-    """A lone word used as a product: after "in/through/via/using", or before "app/account/..."
-    on the same line (a possessive "in Anna's team" stays a name)."""
-    doc = token.doc
-    before = doc[token.i - 1] if token.i > 0 else None
-    after = doc[token.i + 1] if token.i + 1 < len(doc) else None
-    if after is not None and after.text in ("'s", "’s"):
-        return False
-    if before is not None and before.lower_ in TOOL_PREPOSITIONS and "\n" not in before.whitespace_:
-        return True
-    return after is not None and after.lower_ in PRODUCT_NOUNS and "\n" not in token.whitespace_
-
-
-_RELABELLED_NAME_SCORE = 0.5
-_NOT_NAME_WORDS = frozenset(
-    """inc ltd llc plc corp corporation company co group holdings bank university college
-    school institute department dept office officer ministry agency authority board council
-    committee team services service systems solutions technologies technology software cloud
-    data protection privacy security policy support center centre fund foundation
-    association union partners capital management international global national federal
-    state county city town district region street st avenue ave road rd boulevard lane drive
-    court way place park square north south east west new san los las saint santa fort mount
-    lake river island bay valley hills beach airport station hospital clinic hotel museum
-    church the of and for portal platform suite apt floor pro plus app api gateway network
-    payroll hr finance legal compliance europe asia america africa china united kingdom
-    republic""".split()  # noqa: SIM905
-)
-
-
-def _name_like_prefix(ent: Any) -> Any:
-    """The leading run of 2-3 title-case word tokens of ``ent``, relabelled PERSON, or None."""
-    tokens = []
-    for tok in ent:
-        text = tok.text
-        if not (
-            text[:1].isupper()
-            and text[1:2].islower()
-            and text.replace("'", "").replace("-", "").isalpha()
-        ):
-            break
-        if text.lower().rstrip(".") in _NOT_NAME_WORDS or text.lower() in NOT_NAME_PARTS:
-            return None
-        tokens.append(tok)
-    if not 2 <= len(tokens) <= 3:
-        return None
-    from spacy.tokens import Span
-
-    return Span(ent.doc, tokens[0].i, tokens[-1].i + 1, label="PERSON")
-
-
-def _ner_listens_to_tok2vec(model_name: str) -> bool:
-    """True when the model's NER shares the pipeline's tok2vec (then it must stay loaded).
-    ``en_core_web_sm`` gives NER its own; other models may not."""
-    import spacy
-
-    path = model_name if os.path.isdir(model_name) else None
-    if path is None:
-        try:
-            path = str(spacy.util.get_package_path(model_name))
-        except Exception:  # noqa: BLE001 - unknown layout: keep tok2vec, the safe choice
-            return True
-    cfg_path = os.path.join(path, "config.cfg")
-    if not os.path.exists(cfg_path):
-        return True
-    with open(cfg_path, encoding="utf-8") as f:
-        cfg = f.read()
-    ner = cfg.split("[components.ner.model.tok2vec]", 1)
-    return len(ner) < 2 or "Listener" in ner[1].split("[", 1)[0]
 
 
 __all__ = ["DeidSession", "Deidentifier", "DeidentifyConfig", "Redacted"]

@@ -1,7 +1,10 @@
 """The ingestion ledger: what was ingested, which version, with what outcome (SQLite).
 
 It holds ids, counts and our own error messages, never document text, so no personal data
-can reach it. The title it keeps is the de-identified one.
+can reach it. The title and the source name it lists are the de-identified ones
+(``ingest.source_names``); the original name of each document is kept apart, in the
+``source_names`` table, which no listing shows and no log prints: it only lets ``find``
+(``kb docs delete Jane_Doe_CV.pdf``) reach the document by the name its owner knows.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ CREATE TABLE IF NOT EXISTS chunk_signatures (
     signature BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunk_signatures_doc ON chunk_signatures(document_id);
+CREATE TABLE IF NOT EXISTS source_names (
+    document_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS source_names_source ON source_names(source);
 CREATE TABLE IF NOT EXISTS skipped_chunks (
     document_id TEXT NOT NULL,
     ordinal INTEGER NOT NULL,
@@ -120,9 +128,25 @@ class Ledger:
             ).fetchone()
         return _info(row) if row else None
 
+    def remember_source(self, document_id: str, source: str) -> None:
+        """Keep the original source name of a document, privately (see the module doc)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO source_names (document_id, source) VALUES (?, ?) "
+                "ON CONFLICT(document_id) DO UPDATE SET source = excluded.source",
+                (document_id, source),
+            )
+
     def find(self, id_or_source: str) -> DocumentInfo | None:
-        """By document id, by source name, or by a unique id prefix."""
+        """By document id, by original or displayed source name, or by a unique id prefix."""
         found = self.get(id_or_source)
+        if found is None:
+            with self._lock:
+                row = self._conn.execute(
+                    "SELECT document_id FROM source_names WHERE source = ?", (id_or_source,)
+                ).fetchone()
+            if row is not None:
+                found = self.get(row["document_id"])
         if found:
             return found
         with self._lock:
@@ -236,6 +260,7 @@ class Ledger:
             )
             conn.execute("DELETE FROM chunk_signatures WHERE document_id = ?", (document_id,))
             conn.execute("DELETE FROM skipped_chunks WHERE document_id = ?", (document_id,))
+            conn.execute("DELETE FROM source_names WHERE document_id = ?", (document_id,))
 
     # --- de-duplication state ------------------------------------------------------------
     def signatures(self, exclude_document: str | None = None) -> Iterator[tuple[str, str, bytes]]:

@@ -13,20 +13,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
 
 from ingest.chunk import ChunkConfig, Chunker, Piece
 from ingest.dedupe import Deduplicator
-from ingest.deidentify import DeidentifyConfig, Deidentifier
+from ingest.deidentify import DeidentifyConfig, DeidSession, Deidentifier
 from ingest.errors import FileTooLargeError, IngestError
 from ingest.isolation import DocumentParser, make_parser
 from ingest.ledger import Ledger
+from ingest.outcomes import (  # noqa: F401 - re-exported: the CLI, the watcher and the API import them here
+    BatchReport,
+    IngestOutcome,
+    ProgressListener,
+    _Silent,
+    expand_paths,
+)
+from ingest.source_names import display_name, readable_title
 from ingest.storage import storage_error
-from ingest.parse import SUPPORTED_SUFFIXES, detect_format
+from ingest.parse import detect_format
 from ingest.parse.document import Block, ParsedDocument
 from kb_service.embedder import Embedder, make_embedder
 from kb_service.errors import DocumentNotFoundError
@@ -46,88 +51,6 @@ from kb_service.types import (
 log = logging.getLogger(__name__)
 
 STAGES = ("parse", "deidentify", "chunk", "dedupe", "embed", "store")
-
-
-class ProgressListener(Protocol):
-    def document_started(self, source: str, index: int, total: int) -> None: ...
-
-    def stage(self, source: str, stage: str, done: int, total: int) -> None: ...
-
-    def document_finished(self, outcome: IngestOutcome) -> None: ...
-
-
-class _Silent:
-    def document_started(self, source: str, index: int, total: int) -> None:
-        pass
-
-    def stage(self, source: str, stage: str, done: int, total: int) -> None:
-        pass
-
-    def document_finished(self, outcome: IngestOutcome) -> None:
-        pass
-
-
-@dataclass(slots=True)
-class IngestOutcome:
-    source: str
-    path: str
-    status: Literal["ingested", "unchanged", "failed"]
-    document_id: str
-    version: str = ""
-    pages: int = 0
-    chunks: int = 0
-    duplicates: int = 0
-    redactions: dict[str, int] = field(default_factory=dict)
-    needs_ocr_pages: list[int] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class BatchReport:
-    outcomes: list[IngestOutcome]
-    seconds: float
-
-    def of(self, status: str) -> list[IngestOutcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    def to_dict(self) -> dict[str, object]:
-        done = [o for o in self.outcomes if o.status != "failed"]
-        redactions: Counter[str] = Counter()
-        for outcome in self.of("ingested"):
-            redactions.update(outcome.redactions)
-        return {
-            "ingested": len(self.of("ingested")),
-            "unchanged": len(self.of("unchanged")),
-            "failed": [{"path": o.path, "reason": o.error} for o in self.of("failed")],
-            "documents": len(done),
-            "pages": sum(o.pages for o in self.of("ingested")),
-            "chunks": sum(o.chunks for o in self.of("ingested")),
-            "duplicates": sum(o.duplicates for o in self.of("ingested")),
-            "redactions": dict(sorted(redactions.items())),
-            "needs_ocr": [{"path": o.path, "pages": o.needs_ocr_pages} for o in done if o.needs_ocr_pages],
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, folders walked recursively for supported files (hidden ones skipped)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
-        else:
-            files.append(path)
-    return files
 
 
 class Pipeline:
@@ -231,30 +154,33 @@ class Pipeline:
     ) -> IngestOutcome:
         listener = listener or _Silent()
         path = path or source
-        document_id = document_id_for(source)
+        document_id = document_id_for(source)  # identity: the original name (re-ingest, delete)
         version = sha256_bytes(data)
         with self._lock:
             try:
                 self._check_size(source, len(data))  # uploads arrive here without ingest_file
             except IngestError as exc:
                 return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc))
+            session = self.deidentifier.session()
+            display = display_name(session, source)  # what the store, ledger and logs see
             known = self.ledger.get(document_id)
             if known and known.status == DocumentStatus.INDEXED and known.version == version:
                 if known.chunks == 0 or self.store.count(Eq("document_id", document_id)) == known.chunks:
-                    return IngestOutcome(source, path, "unchanged", document_id, version, known.pages, known.chunks)
+                    return IngestOutcome(display, path, "unchanged", document_id, version, known.pages, known.chunks)
             try:
                 fmt = detect_format(source)
             except IngestError as exc:
                 return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc))
-            self.ledger.start(document_id=document_id, source=source, version=version, fmt=fmt, size_bytes=len(data))
+            self.ledger.start(document_id=document_id, source=display, version=version, fmt=fmt, size_bytes=len(data))
+            self.ledger.remember_source(document_id, source)
             try:
-                return self._process(data, source, path, document_id, version, fmt, listener)
+                return self._process(data, display, path, document_id, version, fmt, listener, session)
             except IngestError as exc:
                 self._rollback_dedupe(document_id)
                 return self._record_failure(source, path, version, size_bytes=len(data), error=str(exc), fmt=fmt)
             except Exception as exc:  # a bug or an environment fault: record it, keep the batch going
                 self._rollback_dedupe(document_id)
-                if (problem := storage_error(exc, f"{source} was not stored")) is not None:
+                if (problem := storage_error(exc, f"{display} was not stored")) is not None:
                     # The data folder is full or read-only: not the file's fault. Stop with the
                     # reason (the ledger records it if it still can; the store is unchanged).
                     try:
@@ -262,16 +188,18 @@ class Pipeline:
                     except Exception:
                         pass
                     raise problem from exc
-                log.exception("internal error while ingesting %s", source)
+                log.exception("internal error while ingesting %s", display)
                 kind = getattr(exc, "type_name", type(exc).__name__)  # a parse worker's bug names its own
                 return self._record_failure(
                     source, path, version, size_bytes=len(data), fmt=fmt,
-                    error=f"{source}: internal error ({kind}); see the service log",
+                    error=f"{display}: internal error ({kind}); see the service log",
                 )
 
     def _process(
-        self, data: bytes, source: str, path: str, document_id: str, version: str, fmt: str, listener: ProgressListener
+        self, data: bytes, source: str, path: str, document_id: str, version: str, fmt: str,
+        listener: ProgressListener, session: DeidSession,
     ) -> IngestOutcome:
+        """``source`` is the de-identified display name from here on."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -281,7 +209,7 @@ class Pipeline:
         listener.stage(source, "parse", 1, 1)
 
         mark = time.perf_counter()
-        title, blocks, redactions = self._deidentify(parsed, source, listener)
+        title, blocks, redactions = self._deidentify(parsed, source, listener, session)
         timings["deidentify"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -334,10 +262,10 @@ class Pipeline:
         )
 
     def _deidentify(
-        self, parsed: ParsedDocument, source: str, listener: ProgressListener
+        self, parsed: ParsedDocument, source: str, listener: ProgressListener, session: DeidSession
     ) -> tuple[str, list[Block], dict[str, int]]:
-        session = self.deidentifier.session()
-        texts = [parsed.title] + [block.text for block in parsed.blocks]
+        # A title taken from a file name ("Jane_Doe_CV") is read as words.
+        texts = [readable_title(parsed.title)] + [block.text for block in parsed.blocks]
         listener.stage(source, "deidentify", 0, len(texts))
         redacted = session.redact_many(texts)
         listener.stage(source, "deidentify", len(texts), len(texts))
@@ -381,10 +309,15 @@ class Pipeline:
     def _record_failure(
         self, source: str, path: str, version: str, *, size_bytes: int, error: str, fmt: str = ""
     ) -> IngestOutcome:
+        """``source`` is the original name: the ledger, the log and the outcome get its
+        display name, and so does the error message."""
         document_id = document_id_for(source)
-        self.ledger.fail(document_id=document_id, source=source, version=version, fmt=fmt, size_bytes=size_bytes, error=error)
-        log.warning("failed to ingest %s: %s", source, error)
-        return IngestOutcome(source, path, "failed", document_id, version, error=error)
+        display = display_name(self.deidentifier.session(), source)
+        error = error.replace(source, display)
+        self.ledger.fail(document_id=document_id, source=display, version=version, fmt=fmt, size_bytes=size_bytes, error=error)
+        self.ledger.remember_source(document_id, source)
+        log.warning("failed to ingest %s: %s", display, error)
+        return IngestOutcome(display, path, "failed", document_id, version, error=error)
 
     def _rollback_dedupe(self, document_id: str) -> None:
         if self._dedupe is not None:

@@ -1,0 +1,19 @@
+"""Regex pieces shared by the recognizers of ``ingest.pii``.
+
+Boundaries are written as explicit lookarounds, never ``\\b``: CJK characters are word
+characters, so ``\\b`` finds no edge between ``号`` and ``1`` in ``身份证号110101199003074578``.
+Case matters for names and street words, so our recognizers drop Presidio's IGNORECASE.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+
+_FLAGS = re.DOTALL | re.MULTILINE
+_FLAGS_I = _FLAGS | re.IGNORECASE
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
+_NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"

@@ -1,0 +1,28 @@
+"""Data tables of the PERSON rules (``ingest.pii.person_filters``, ``ingest.pii.persons``)."""
+
+from __future__ import annotations
+
+# Words of organisations and places: a span holding one is not relabelled as a name.
+NOT_NAME_WORDS = frozenset(
+    """inc ltd llc plc corp corporation company co group holdings bank university college
+    school institute department dept office officer ministry agency authority board council
+    committee team services service systems solutions technologies technology software cloud
+    data protection privacy security policy support center centre fund foundation
+    association union partners capital management international global national federal
+    state county city town district region street st avenue ave road rd boulevard lane drive
+    court way place park square north south east west new san los las saint santa fort mount
+    lake river island bay valley hills beach airport station hospital clinic hotel museum
+    church the of and for portal platform suite apt floor pro plus app api gateway network
+    payroll hr finance legal compliance europe asia america africa china united kingdom
+    republic""".split()  # noqa: SIM905
+)
+
+# Words that make a lone given name a person's ("Dear Anna", "ask Mika", "my name is").
+PERSON_CONTEXT = (
+    "name", "named", "call", "called", "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir",
+    "madam", "dear", "hi", "hello", "hey", "thanks", "thank", "regards", "sincerely",
+    "cheers", "speak", "ask", "asked", "tell", "told", "contact", "guardian", "signed",
+    "attn", "cc", "meet", "met", "customer", "client", "patient", "employee", "user",
+    "colleague", "boss", "manager", "friend", "wife", "husband", "son", "daughter",
+    "mother", "father", "brother", "sister", "mom", "dad", "says", "said", "wrote",
+)  # fmt: skip

@@ -1,0 +1,108 @@
+"""English person-name recognizers besides spaCy's NER: names after a title or a label,
+names with a surname particle, and the spaCy recognizer minus CJK spans."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from ingest.given_names import NOT_NAME_PARTS
+from ingest.pii.common import _CJK_RE, _FLAGS
+from ingest.pii.name_lexicon import is_given
+
+# A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
+_EN_NAME = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?"
+
+
+class EnglishPersonCueRecognizer(PatternRecognizer):
+    """English names spaCy's small model misses after a title or a label:
+    ``Dr. Jane Doe``, ``Contact: Jane Doe``, ``Approved by Jane Doe``."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "en_name_after_title",
+            r"(?<![A-Za-z])(?i:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mme|Mlle|Herr|Frau)\.?\s+\K"
+            + _EN_NAME
+            + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{0,2}}",
+            0.6,
+        ),
+        Pattern(
+            "en_name_after_label",
+            r"(?<![A-Za-z])(?:Contact(?: person)?|Attn|Attention|Name|Full name|Signed|Signature|"
+            r"Employee|Customer|Owner|Applicant|Recipient|Prepared by|Approved by|Reviewed by|"
+            r"Submitted by|Signed by|Requested by)\s*[:\-]?\s+\K"
+            + _EN_NAME
+            + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.5,
+        ),
+        Pattern(
+            # Role labels only with a colon: "Deputy: Isabel Nguyen", not "Officer Training".
+            "en_name_after_role_colon",
+            r"(?<![A-Za-z])(?:Deputy|Manager|Supervisor|Director|Coordinator|Administrator|"
+            r"Representative|Assistant|Lead|Officer|Head|Escalation contact|Point of contact|"
+            r"Policy owner|Data protection officer)\s*:\s+\K"
+            + _EN_NAME
+            + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.5,
+        ),
+        Pattern(
+            "en_name_after_zh_label",
+            r"(?:姓名|联系人|负责人|收件人|申请人|客户|员工|经理|致)[：:]?\s*\K"
+            + _EN_NAME
+            + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.6,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="EnglishPersonCueRecognizer",
+            patterns=self.PATTERNS,
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        # "Owner: Security Team", "Employee Assistance Program" are no names.
+        return False if any(w in NOT_NAME_PARTS for w in pattern_text.lower().split()) else None
+
+
+class ParticleNameRecognizer(PatternRecognizer):
+    """Names with a surname particle, which spaCy's small model misses: ``Sofia de la Cruz``,
+    ``Anna van der Berg``. Places read the same ("Puerto de la Cruz"), so the first word
+    must be a common given name."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "en_name_with_particle",
+            r"(?<![A-Za-z])[A-Z][a-z]+\s+"
+            r"(?:van der|van den|van de|van|von der|von|de la|de los|del|della|de|di|da|du|ten|ter)"
+            r"\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![A-Za-z])",
+            0.5,
+        )
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="ParticleNameRecognizer",
+            patterns=self.PATTERNS,
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return None if is_given(pattern_text.split()[0]) else False
+
+
+class LatinSpacyRecognizer(SpacyRecognizer):
+    """Presidio's spaCy recognizer, minus entities that contain CJK characters: English NER on
+    Chinese text is noise, and such a span would swallow the precise match of
+    ``ChinesePersonRecognizer`` inside it when Presidio removes contained duplicates."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        return [r for r in results if not _CJK_RE.search(text, r.start, r.end)]
