@@ -153,7 +153,8 @@ def _basis(asked: QuestionConstraints, evidence: Evidence) -> Status:
         if asked.basis in stated:
             return CARRIED, None
         if stated:
-            return CONTRADICTED, f"{where} states a {next(iter(stated))} figure; the question asks for the {asked.basis} one"
+            other = "a budget" if "budget" in stated else "an actual"
+            return CONTRADICTED, f"{where} states {other} figure; the question asks for the {asked.basis} one"
     return SILENT, None  # figures are actual unless they say otherwise
 
 

@@ -205,8 +205,10 @@ _AFTER_VERB = re.compile(
     rf"\b(?:of|at|for|by|from|did|does|do|has|have|was|were|is|are)\s+(?P<name>{_CAP}(?:\s+(?:&\s+)?{_CAP})+)"
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
+# A Chinese name is a run of characters that are not function characters, before a suffix.
+_ZH_NAME_CHAR = r"[^\W\d_的了是在和与及或也都就而则之其这那有为对把被将并等向从于由以年月日季度第前后上下全]"
 _ZH_ORG = re.compile(
-    r"(?P<name>[\u4e00-\u9fffA-Za-z]{2,8}?(?:股份有限公司|有限公司|集团|控股|银行|公司))"
+    rf"(?P<name>{_ZH_NAME_CHAR}{{2,8}}?(?:股份有限公司|有限公司|集团|控股|银行|证券|保险|科技|实业|电子|地产|能源|传媒|物流|公司))"
 )
 _ZH_NAME_STOP = re.compile(r"^(?:请问|请|问|本|我们|我|贵|该|那|这|其|各|每|全|年|度|的|在|和|与|及)+")
 # Words that look like names in a question but constrain nothing.
@@ -246,15 +248,16 @@ def entities_in(text: str, *, question: bool = False) -> list[str]:
                 found.append(name)
     for match in _ZH_ORG.finditer(text):
         name = _ZH_NAME_STOP.sub("", match.group("name"))
-        if len(name) >= 3 and re.search(r"[\u4e00-\u9fff]", name) and not any(name in o or o in name for o in found):
+        cjk = re.search(r"[\u4e00-\u9fff]", name) and not re.search(r"[A-Za-z]", name)
+        if len(name) >= 3 and cjk and not any(name in o or o in name for o in found):
             found.append(name)
     return found
 
 
 def _entity_core(name: str) -> str:
-    """The distinctive part of a name: 'Acme Holdings, Inc.' -> 'acme holdings'; '华信集团' -> '华信'."""
+    """The distinctive part of a name: 'Acme Holdings, Inc.' -> 'acme holdings'. A Chinese name
+keeps its suffix: 华信 alone would also be read in 华信科技."""
     name = re.sub(rf"[,\s]+(?:Inc\.?|Incorporated|Corp\.?|Ltd\.?|Limited|LLC|plc|PLC|Co\.)$", "", name.strip())
-    name = re.sub(r"(?:股份有限公司|有限公司|集团|公司)$", "", name)
     return name.lower()
 
 
