@@ -198,3 +198,17 @@ def test_the_service_suppresses_a_near_miss_and_quotes_the_closest_passage(resul
 def test_constraints_are_shown_even_when_nothing_is_retrieved(results_indexed, embedder, deidentifier, settings) -> None:  # type: ignore[no-untyped-def]
     answer = _service("x", results_indexed, embedder, deidentifier, settings).ask("What is the capital city of Peru in 2024?")
     assert answer.suppressed_reason == "no_relevant_passages" and answer.constraints == {"period": ["2024"]}
+
+
+def test_chat_completions_show_the_constraints_in_the_kb_field(results_indexed, embedder, deidentifier, settings) -> None:  # type: ignore[no-untyped-def]
+    from api.chat_service import ChatService
+    from api.openai_protocol import ChatCompletionRequest, dump
+
+    text = "Net sales for fiscal 2022 were $4.2 billion [1]."
+    chat = ChatService(_service(text, results_indexed, embedder, deidentifier, settings), Scripted(text))
+    request = ChatCompletionRequest(messages=[{"role": "user", "content": QUESTION}])  # type: ignore[list-item]
+    completion, _ = chat.complete(request)
+    kb = dump(completion)["kb"]
+    assert kb["suppressed_reason"] == "answers_another_question"
+    assert kb["constraints"]["period"] == ["FY2023"]
+    assert kb["constraint_issues"] == ["claim 1: the claim is about FY2022; the question asks about FY2023"]
