@@ -3,7 +3,8 @@
 No HTTP here: the routers, `kb ask` and `kb eval` all call `AnswerService.ask`. An answer is
 either supported claim by claim by the retrieved passages (with verified citations) or
 suppressed: then it contains no claim of the model, only the statement that the knowledge
-base does not support an answer and the closest passages.
+base does not support an answer and the closest passages. Supported claims must also answer
+the question asked: its period, entity, measure and answer type (`answer.constraint_gate`).
 """
 
 from __future__ import annotations
