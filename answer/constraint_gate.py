@@ -56,7 +56,7 @@ class Evidence:
 
     claim: str  # the claim, without citation markers
     anchor: str  # the sentence(s) of its passage that hold its figures, or the closest one
-    passage: str  # the whole passage with its title and section path
+    passage: str  # the whole passage with its title, section path and file name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,8 @@ def evidence_for(claim: ClaimCheck, passages: Sequence[Passage]) -> Evidence:
     passage = passages[claim.passage - 1] if claim.passage and claim.passage <= len(passages) else None
     if passage is None:
         return Evidence(claim.text, "", "")
-    context = " ".join(part for part in (passage.title, passage.section) if part)
+    source = re.sub(r"[-_.]+", " ", passage.source.rsplit("/", 1)[-1])  # "ulta-beauty-fy2023.pdf"
+    context = " ".join(part for part in (passage.title, passage.section, source) if part)
     return Evidence(claim.text, anchor_of(claim.text, passage.text), f"{context}\n{passage.text}")
 
 

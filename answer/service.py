@@ -354,7 +354,7 @@ class AnswerService:
             update["citations"] = [c.model_copy(update={"quote": self._scrub(c.quote)}) for c in answer.citations]
         timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 2)
         update["timings"] = dict(timings)
-        if asked is not None:
+        if asked is not None:  # from the question and the (de-identified) passages, never the model
             update["constraints"] = asked.as_dict()
         return answer.model_copy(update=update)
 
