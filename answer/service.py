@@ -3,7 +3,8 @@
 No HTTP here: the routers, `kb ask` and `kb eval` all call `AnswerService.ask`. An answer is
 either supported claim by claim by the retrieved passages (with verified citations) or
 suppressed: then it contains no claim of the model, only the statement that the knowledge
-base does not support an answer and the closest passages.
+base does not support an answer and the closest passages. Supported claims must also answer
+the question asked: its period, entity, measure and answer type (`answer.constraint_gate`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from answer.constraint_gate import gate_claims
+from answer.constraints import QuestionConstraints, question_constraints
 from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
@@ -55,6 +58,7 @@ class AnswerConfig:
     base_model_name: str  # served name of the base model
     min_relevance: float = 0.4
     max_question_chars: int = 2000
+    constraint_gate: bool = True  # hold supported claims to the question's period, entity, measure
 
 
 def relevant(passages: Sequence[Passage], question: str, min_score: float) -> list[Passage]:
@@ -177,6 +181,7 @@ class AnswerService:
         model = model or self.default_model()
         timings: dict[str, float] = {}
         clock = _Clock(timings)
+        asked = question_constraints(question) if self.config.constraint_gate else None
 
         with clock("retrieve"):
             hits = self._searcher.search(question, k=k or self.config.k, mode="hybrid")
@@ -190,7 +195,7 @@ class AnswerService:
                 model=None,
                 adapter=None,
             )
-            return self._finish(answer, timings, clock)
+            return self._finish(answer, timings, clock, asked)
 
         with clock("prompt"):
             prompt = build_prompt(
@@ -211,13 +216,13 @@ class AnswerService:
 
         if not generation.text or is_refusal(generation.text):
             answer = self._suppressed(question, prompt.passages, "model_found_no_answer", 0.0, meta)
-            return self._finish(answer, timings, clock)
+            return self._finish(answer, timings, clock, asked)
 
         with clock("verify"):
             texts = [passage_for_verification(p) for p in prompt.passages]
             verification = self._verifier.verify(generation.text, texts)
-            answer = self._decide(question, prompt.passages, verification, threshold, meta)
-        return self._finish(answer, timings, clock)
+            answer = self._decide(question, prompt.passages, verification, threshold, meta, asked)
+        return self._finish(answer, timings, clock, asked)
 
     # --- decisions ----------------------------------------------------------------------
     def _decide(
@@ -227,6 +232,7 @@ class AnswerService:
         verification: Verification,
         threshold: float,
         meta: dict[str, str | None],
+        asked: QuestionConstraints | None = None,
     ) -> Answer:
         claims = [  # the system prompt is never returned, whatever passage seems to hold it
             replace(claim, supported=False, support=0.0, passage=None, citations=())
@@ -244,7 +250,20 @@ class AnswerService:
             return self._suppressed(question, passages, "low_confidence", verification.confidence, meta)
         if not self._on_topic(question, kept):
             return self._suppressed(question, passages, "off_topic", confidence, meta)
-        return self._grounded(question, passages, kept, confidence, meta, dropped=dropped)
+        issues: list[str] = []
+        if asked is not None and not asked.empty:  # supported is not enough: the question asked
+            verdict = gate_claims(asked, kept, passages)
+            issues = list(verdict.issues)
+            if verdict.reason is not None:
+                answer = self._suppressed(question, passages, verdict.reason, confidence, meta)
+                return answer.model_copy(update={"constraint_issues": issues})
+            if len(verdict.kept) < len(kept):
+                kept = [kept[i] for i in verdict.kept]
+                dropped, confidence = len(claims) - len(kept), self._verifier.aggregate(kept)
+                if confidence < threshold:
+                    return self._suppressed(question, passages, "low_confidence", confidence, meta)
+        answer = self._grounded(question, passages, kept, confidence, meta, dropped=dropped)
+        return answer.model_copy(update={"constraint_issues": issues})
 
     def _on_topic(self, question: str, claims: Sequence[ClaimCheck]) -> bool:
         """Supported is not enough: the answer must be about the question. A small model
@@ -326,13 +345,17 @@ class AnswerService:
             **meta,
         )
 
-    def _finish(self, answer: Answer, timings: dict[str, float], clock: _Clock) -> Answer:
+    def _finish(
+        self, answer: Answer, timings: dict[str, float], clock: _Clock, asked: QuestionConstraints | None = None
+    ) -> Answer:
         """Scan everything returned for personal data, with the ingestion de-identifier."""
         with clock("scan"):
             update: dict[str, object] = {"answer": self._scrub(answer.answer)}
             update["citations"] = [c.model_copy(update={"quote": self._scrub(c.quote)}) for c in answer.citations]
         timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 2)
         update["timings"] = dict(timings)
+        if asked is not None:  # from the question and the (de-identified) passages, never the model
+            update["constraints"] = asked.as_dict()
         return answer.model_copy(update=update)
 
 

@@ -54,6 +54,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         default_model=settings.llm_adapter or settings.llm_served_name,
         base_model_name=settings.llm_served_name,
         min_relevance=settings.answer_min_relevance,
+        constraint_gate=settings.answer_constraint_gate,
     )
 
 

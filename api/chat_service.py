@@ -60,6 +60,8 @@ def kb_info(answer: Answer) -> KBInfo:
         timings=answer.timings,
         model=answer.model,
         adapter=answer.adapter,
+        constraints=answer.constraints,
+        constraint_issues=answer.constraint_issues,
     )
 
 

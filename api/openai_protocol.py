@@ -48,6 +48,13 @@ class KBInfo(BaseModel):
     timings: dict[str, float]
     model: str | None = Field(None, description="Model that generated the answer (base or adapter name).")
     adapter: str | None = Field(None, description="LoRA adapter used, if any.")
+    constraints: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="What the question states (period, entity, measure, basis, answer_type) and the answer was held to.",
+    )
+    constraint_issues: list[str] = Field(
+        default_factory=list, description="Why claims were dropped or the answer held back by the constraint gate."
+    )
 
 
 class AssistantMessage(BaseModel):

@@ -136,13 +136,25 @@ class Answer(BaseModel):
         None,
         description=(
             "Why no answer was given: no_relevant_passages, model_found_no_answer, no_claims, "
-            "low_confidence, off_topic."
+            "low_confidence, off_topic, answers_another_question (a period, entity, line item or basis "
+            "contradicts the question's), constraint_not_stated (no claim or passage states one the question "
+            "names), wrong_answer_type (no direction, percentage, number or second side where the question asks one)."
         ),
     )
     trimmed: bool = Field(False, description="Unsupported sentences were removed from an otherwise supported answer.")
     claims_dropped: int = Field(0, description="How many sentences were removed when trimmed.")
     model: str | None = Field(None, description="Model that generated the answer (base or adapter name).")
     adapter: str | None = Field(None, description="LoRA adapter used, if any.")
+    constraints: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "What the question states explicitly and the answer was held to: period, entity, measure, "
+            "basis (budget or actual), answer_type. Empty when the constraint gate is off."
+        ),
+    )
+    constraint_issues: list[str] = Field(
+        default_factory=list, description="Why claims were dropped or the answer held back by the constraint gate."
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage, and total.")
 
 

@@ -35,3 +35,11 @@ class AnswerSettings(BaseModel):
     nli_model: str | None = Field(
         None, description="NLI cross-encoder (folder or hub name) to score claims; unset = embedder + lexical scorer."
     )
+    answer_constraint_gate: bool = Field(
+        True,
+        description=(
+            "Hold supported claims to what the question states (period, company, line item, budget or actual, "
+            "kind of answer); a claim that answers another question is dropped and an answer left without them "
+            "is suppressed."
+        ),
+    )
