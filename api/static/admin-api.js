@@ -1,6 +1,7 @@
 // The kb-service admin page. Plain JS, no build step, no third-party code.
 // Every data call carries the admin key as a bearer header; the key lives in sessionStorage
 // (this tab only) and never in a URL. All text from the service is inserted as text nodes.
+// In open access (GET /capabilities says so) the page opens without a key and sends none.
 
 // --- state and the key -------------------------------------------------------------------
 const STORAGE_KEY = "kb-admin-key";
@@ -20,7 +21,7 @@ function errorMessage(body, response) {
 }
 
 async function api(path, options = {}) {
-  const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${adminKey}` });
+  const headers = Object.assign({}, options.headers || {}, adminKey ? { Authorization: `Bearer ${adminKey}` } : {});
   const response = await fetch(path, Object.assign({}, options, {
     headers, credentials: "omit", cache: "no-store", redirect: "error",
   }));

@@ -127,6 +127,23 @@ document.addEventListener("DOMContentLoaded", () => {
     showDashboard();
     refresh();
   } else {
-    showSignIn("");
+    openWithoutKey();
   }
 });
+
+/** No key in this tab: open at once when the service is in open access, else ask for one. */
+async function openWithoutKey() {
+  let caps = null;
+  try {
+    const response = await fetch("capabilities", { credentials: "omit", cache: "no-store", redirect: "error" });
+    caps = response.ok ? await response.json() : null;
+  } catch (_) {
+    caps = null;
+  }
+  if (!(caps && caps.open_access)) return showSignIn("");
+  adminKey = "";
+  $("access-note").hidden = false;
+  $("sign-out").hidden = true;
+  showDashboard();
+  refresh();
+}

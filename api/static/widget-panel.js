@@ -34,7 +34,9 @@ function mount() {
   panel.append(el("header", {}, el("h2", { id: titleId, text: options.title }), closeButton));
 
   const log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-labelledby": titleId });
-  log.append(el("p", { class: "intro", text: t.intro }));
+  const access = el("p", { class: "access", hidden: true, text: t.openAccess });
+  const examples = el("div", { class: "examples", role: "group", "aria-label": t.examplesLabel, hidden: true });
+  log.append(el("p", { class: "intro", text: t.intro }), access, examples);
   panel.append(log);
   const follow = () => {
     log.scrollTop = log.scrollHeight; // scroll the conversation, never the embedding page
@@ -45,12 +47,39 @@ function mount() {
   const form = el("form", { class: "ask", novalidate: true }, el("label", { class: "sr", for: inputId, text: t.question }), input, send);
   panel.append(form);
 
-  if (!options.key) {
-    form.hidden = true;
-    panel.append(keyForm(form, input));
-  }
   if (launcher) wrap.append(launcher);
   wrap.append(panel);
+
+  // --- access: a key given, open access, or a key prompt ---
+  /** Up to three example questions as buttons: one click asks. */
+  function showExamples(questions) {
+    if (!questions.length || !examples.hidden) return;
+    const buttons = questions.map((question) =>
+      el("button", { class: "example", type: "button", onclick: () => pick(question) }, question),
+    );
+    examples.append(el("p", { text: t.examples }), ...buttons);
+    examples.hidden = false;
+  }
+  function pick(question) {
+    if (busy) return;
+    input.value = question;
+    form.requestSubmit();
+  }
+  if (options.key) {
+    exampleQuestions().then((found) => showExamples(found.questions));
+  } else {
+    form.hidden = true; // until the service says whether it needs a key
+    capabilities().then((caps) => {
+      if (caps && caps.open_access) {
+        access.hidden = false;
+        form.hidden = false;
+        exampleQuestions().then((found) => showExamples(found.questions));
+      } else {
+        panel.append(keyForm(form, input, showExamples));
+      }
+      if (pageMode || (launcher && !panel.hidden)) focusFirst();
+    });
+  }
 
   // --- opening and closing (floating mode) ---
   function setOpen(open) {

@@ -39,6 +39,10 @@ const STRINGS = {
     keyLabel: "Reader key",
     keyHint: "Enter a reader key of the knowledge base. It stays in this page only.",
     start: "Start",
+    keyRefused: "This key was refused by the knowledge base.",
+    openAccess: "Open access: no key needed. For local use on this machine only.",
+    examples: "Try one of these:",
+    examplesLabel: "Example questions",
     errors: {
       401: "The widget's key was refused by the knowledge base.",
       403: "This key may not ask the knowledge base.",
@@ -88,6 +92,10 @@ const STRINGS = {
     keyLabel: "读取密钥",
     keyHint: "请输入知识库的读取密钥。密钥只保存在本页面中。",
     start: "开始",
+    keyRefused: "知识库拒绝了此密钥。",
+    openAccess: "开放访问：无需密钥，仅限在本机使用。",
+    examples: "可以试试这些问题：",
+    examplesLabel: "示例问题",
     errors: {
       401: "知识库拒绝了此组件的密钥。",
       403: "此密钥无权向知识库提问。",

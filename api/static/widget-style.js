@@ -69,5 +69,13 @@ h3 { margin: 10px 0 6px; font-size: 12px; text-transform: uppercase; letter-spac
 .keyform { display: flex; flex-direction: column; gap: 8px; padding: 14px; border-top: 1px solid #e1e5ef; }
 .keyform input { border: 1px solid #cfd5e3; border-radius: 8px; padding: 8px 10px; }
 .keyform p { margin: 0; color: #555e70; font-size: 12px; }
+.keyform .error { color: #a11a1a; }
+.keyform .error:empty { display: none; }
+.access { margin: 0; font-size: 12px; color: #6b7386; }
+.examples { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; }
+.examples p { margin: 0; font-size: 12px; color: #555e70; }
+.example { border: 1px solid #cfd5e3; background: #fff; border-radius: 14px; padding: 6px 12px; cursor: pointer;
+  text-align: left; color: var(--accent); }
+.example:hover { border-color: var(--accent); }
 @media (prefers-reduced-motion: no-preference) { .card { transition: box-shadow .2s; } }
 `;

@@ -1,6 +1,32 @@
 // --- talking to the service --------------------------------------------------------------
 function headers() {
-  return { "Content-Type": "application/json", Authorization: `Bearer ${options.key}` };
+  // No key: the service is in open access (see capabilities()), or it answers 401.
+  const json = { "Content-Type": "application/json" };
+  return options.key ? Object.assign(json, { Authorization: `Bearer ${options.key}` }) : json;
+}
+
+/** How the service is accessed, from GET /capabilities (no key): null when it cannot be read. */
+async function capabilities() {
+  try {
+    const response = await fetch(`${options.api}capabilities`, { credentials: "omit" });
+    return response.ok ? await response.json() : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** Example questions from the documents' section titles (reader): {status, questions}. */
+async function exampleQuestions(key = options.key) {
+  try {
+    const response = await fetch(`${options.api}v1/examples?n=3&lang=${options.lang}`, {
+      headers: key ? { Authorization: `Bearer ${key}` } : {},
+      credentials: "omit",
+    });
+    const body = response.ok ? await response.json() : null;
+    return { status: response.status, questions: body ? body.questions.map((q) => q.question) : [] };
+  } catch (_) {
+    return { status: 0, questions: [] };
+  }
 }
 
 async function errorMessage(response) {
