@@ -4,10 +4,15 @@ A question is made from a heading, never from body text, and from the store's ch
 from de-identified text. It is in the heading's language (a Chinese heading gives a Chinese
 question) and shaped by the heading: a heading that is already a question stays one, "How to
 ..." becomes "How do I ...?", an amount or a rule ("Meal allowance", "Working hours") becomes
-"What is / are the ...?", anything else "What does <document> say about ...?". Headings that
-say nothing of the content (Purpose, Scope, Contacts, 总则, 附则 ...) are skipped, and so is one
-with a redaction placeholder in it. The choice is deterministic: documents in id order, each
-document's sections in reading order, one question per document in turn until there are enough.
+"What is / are the ...?", "Before the First Day" becomes "What happens before the first day?",
+anything else "What does <document> say about ...?". Headings that say nothing of the content
+(Purpose, Scope, Contacts, Welcome, 总则, 附则 ...) are skipped, and so is one with a redaction
+placeholder in it.
+
+The choice is deterministic and favours the questions a document most likely answers in a
+sentence: a heading that is a question, then amounts, rules and procedures, then the rest
+(`rank`); within a rank, reading order. One question per document in turn, the documents of
+each round by rank, then by id, until there are enough.
 """
 
 from __future__ import annotations
@@ -47,15 +52,19 @@ _GENERIC_EN = frozenset({
     "contents", "table of contents", "contact", "contacts", "contact information", "references", "appendix",
     "annex", "glossary", "definitions", "general", "general provisions", "document control", "revision history",
     "version history", "change log", "changelog", "about this document", "background", "notes", "index",
+    "welcome", "foreword", "preface", "about us", "checklist", "miscellaneous", "other", "others", "faq",
+    "frequently asked questions", "questions", "q&a", "questions and answers", "further information",
 })
 _GENERIC_ZH = frozenset({"总则", "附则", "目的", "适用范围", "目录", "引言", "前言", "概述", "定义", "术语和定义",
                          "联系方式", "附录", "附件", "说明", "其他", "其它", "修订记录", "版本记录"})
 # English headings naming an amount, a rule or a procedure: "What is the <heading>?"
 _WHAT_IS_EN = re.compile(
     r"\b(allowance|limit|rate|amount|fee|deadline|period|threshold|policy|procedure|process|schedule|"
-    r"entitlement|budget|requirement|rule|term|hour|day|benefit|step|responsibilit(?:y|ies)|categor(?:y|ies))s?$",
+    r"entitlement|budget|requirement|rule|term|hour|benefit|step|responsibilit(?:y|ies)|categor(?:y|ies))s?$",
     re.IGNORECASE,
 )
+_PREPOSITION_EN = re.compile(r"^(?:before|after|during|on|in|at|within|until|upon|from)\s", re.IGNORECASE)
+_PERIOD_EN = re.compile(r"^(?:the\s+)?(?:first|last|next)\s+(?:\d+\s+)?(?:day|week|month|year)s?$", re.IGNORECASE)
 _HOW_TO_EN = re.compile(r"^how\s+(?:to|do\s+i|can\s+i)\s+(.+)$", re.IGNORECASE)
 _WH_EN = re.compile(r"^(?:who|what|when|where|which|why|how)\s", re.IGNORECASE)
 _AMOUNT_ZH = re.compile(r"(标准|额度|金额|补贴|限额|费用|期限|天数)$")
@@ -69,6 +78,7 @@ class ExampleQuestion:
     section: str  # the heading it was made from, without its numbering
     document: str  # the document's source name
     language: Language
+    rank: int = 3  # 0: the heading asks; 1: an amount, a rule, a procedure; 2: a time or place; 3: a topic
 
 
 def clean_heading(heading: str) -> str:
@@ -104,46 +114,55 @@ def _lower_words(phrase: str) -> str:
 
 def question_for(heading: str, document_title: str) -> str:
     """A question in the heading's language, by the heading's shape."""
+    return shaped_question(heading, document_title)[0]
+
+
+def shaped_question(heading: str, document_title: str) -> tuple[str, int]:
+    """(question, rank): see ExampleQuestion.rank."""
     if heading_language(heading) == "zh":
         return _question_zh(heading, document_title)
     return _question_en(heading, document_title)
 
 
-def _question_en(heading: str, title: str) -> str:
+def _question_en(heading: str, title: str) -> tuple[str, int]:
     text = heading.rstrip(" .:")
     if text.endswith("?"):
-        return text
+        return text, 0
     if match := _HOW_TO_EN.match(text):
-        return f"How do I {_lower_words(match.group(1))}?"
+        return f"How do I {_lower_words(match.group(1))}?", 1
     if _WH_EN.match(text):
-        return f"{text}?"
+        return f"{text}?", 0
     phrase = _lower_words(text)
+    if _PREPOSITION_EN.match(text):
+        return f"What happens {phrase}?", 2
+    if _PERIOD_EN.match(text):  # "First Week" -> "What happens in the first week?"
+        return f"What happens in the {phrase.removeprefix('the ')}?", 2
     if " " in text and _WHAT_IS_EN.search(text) and not re.search(r"\s(?:and|&)\s|,", text):
         verb = "are" if re.search(r"(?<!s)s$", text) else "is"
-        return f"What {verb} the {phrase}?"
+        return f"What {verb} the {phrase}?", 1
     if title and not has_cjk(title):
         subject = title if title.lower().startswith("the ") else f"the {title}"
-        return f"What does {subject} say about {phrase}?"
-    return f"What are the rules on {phrase}?"
+        return f"What does {subject} say about {phrase}?", 3
+    return f"What are the rules on {phrase}?", 3
 
 
-def _question_zh(heading: str, title: str) -> str:
+def _question_zh(heading: str, title: str) -> tuple[str, int]:
     text = heading.rstrip("。：:")
     if text.endswith(("？", "?")):
-        return text.rstrip("?") + ("" if text.endswith("？") else "？")
+        return text.rstrip("?") + ("" if text.endswith("？") else "？"), 0
     if _HOW_ZH.search(text):
-        return f"{text}？"
+        return f"{text}？", 0
     if _AMOUNT_ZH.search(text):
-        return f"{text}是多少？"
+        return f"{text}是多少？", 1
     if _PROCEDURE_ZH.search(text):
-        return f"{text}是怎样的？"
+        return f"{text}是怎样的？", 1
     if title and is_cjk(title):
-        return f"《{title}》中关于{text}有哪些规定？"
-    return f"关于{text}有哪些规定？"
+        return f"《{title}》中关于{text}有哪些规定？", 3
+    return f"关于{text}有哪些规定？", 3
 
 
 def _document_candidates(passages: Iterable[Passage]) -> list[ExampleQuestion]:
-    """One candidate per distinct usable heading of a document, in reading order."""
+    """One candidate per distinct usable heading of a document, by rank, then in reading order."""
     seen: set[str] = set()
     found: list[ExampleQuestion] = []
     for passage in sorted(passages, key=lambda p: p.ordinal):
@@ -155,25 +174,21 @@ def _document_candidates(passages: Iterable[Passage]) -> list[ExampleQuestion]:
         if key in seen or not _usable(heading, clean_heading(passage.title)):
             continue
         seen.add(key)
-        found.append(ExampleQuestion(
-            question=question_for(heading, passage.title),
-            section=heading,
-            document=passage.source,
-            language=heading_language(heading),
-        ))
-    return found
+        question, rank = shaped_question(heading, passage.title)
+        found.append(ExampleQuestion(question, heading, passage.source, heading_language(heading), rank))
+    return sorted(found, key=lambda q: q.rank)  # stable: reading order within a rank
 
 
 def pick_examples(
     per_document: Sequence[list[ExampleQuestion]], n: int = 3, language: Language | None = None
 ) -> list[ExampleQuestion]:
-    """Round-robin over documents so examples come from different ones; questions in
-    `language` first when there are any, the others after them."""
+    """Round-robin over documents so examples come from different ones (each round by rank,
+    then in document order); questions in `language` first when there are any."""
     def interleave(lists: Sequence[list[ExampleQuestion]]) -> list[ExampleQuestion]:
         out: list[ExampleQuestion] = []
         depth = max((len(items) for items in lists), default=0)
         for i in range(depth):
-            out += [items[i] for items in lists if i < len(items)]
+            out += sorted((items[i] for items in lists if i < len(items)), key=lambda q: q.rank)
         return out
 
     if language is None:

@@ -56,4 +56,6 @@ def examples(
     lang: Annotated[Literal["en", "zh"] | None, Query(description="Preferred language.")] = None,
 ) -> ExampleList:
     found = cache.get(n, lang)
-    return ExampleList(questions=[Example(**vars(q)) for q in found])
+    return ExampleList(questions=[
+        Example(question=q.question, section=q.section, document=q.document, language=q.language) for q in found
+    ])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from answer.examples import ExampleQuestions, clean_heading, example_questions, question_for
+from answer.examples import ExampleQuestions, clean_heading, example_questions, question_for, shaped_question
 from api.app import create_app
 from answer.services import build_services
 from ingest.deidentify import Deidentifier
@@ -52,12 +52,17 @@ def test_heading_shapes_make_questions_in_the_heading_language() -> None:
         ("How to request leave", "Handbook"): "How do I request leave?",
         ("Who approves a trip?", "Travel Policy"): "Who approves a trip?",
         ("IT Equipment", "Handbook"): "What does the Handbook say about IT equipment?",
+        ("Before the First Day", "Onboarding Checklist"): "What happens before the first day?",
+        ("First 90 Days", "Onboarding Checklist"): "What happens in the first 90 days?",
         ("第三条 审批流程", "员工差旅费报销制度"): "审批流程是怎样的？",
         ("第五条 报销标准", "员工差旅费报销制度"): "报销标准是多少？",
         ("第四条 借款", "员工差旅费报销制度"): "《员工差旅费报销制度》中关于借款有哪些规定？",
     }
     for (heading, title), expected in cases.items():
         assert question_for(clean_heading(heading), title) == expected, heading
+    # what a document most likely answers in a sentence comes first, then reading order
+    assert [rank for _, rank in map(lambda h: shaped_question(h, "Handbook"), (
+        "Is there a free trial?", "Meal allowance", "Before the First Day", "Meals"))] == [0, 1, 2, 3]
 
 
 def test_examples_from_a_real_store(indexed: Pipeline) -> None:
@@ -80,6 +85,9 @@ def test_examples_from_a_real_store(indexed: Pipeline) -> None:
     text = " ".join(e.question + e.section for e in every)
     assert "Maria" not in text and "Gonzalez" not in text and EMAIL not in text and "<" not in text
     assert any(e.section == "Working hours" and e.question == "What are the working hours?" for e in every)
+    assert [e.rank for e in examples] == sorted(e.rank for e in examples)  # each round by rank
+    # the travel policy's headings are topics only (rank 3): its question comes last
+    assert examples[-1].document == "travel-policy.pdf" and [e.rank for e in examples[:2]] == [1, 1]
     # a language preference puts its questions first
     assert example_questions(store, 1, "zh")[0].language == "zh"
     assert [e.language for e in example_questions(store, 3, "en")][:2] == ["en", "en"]
