@@ -77,7 +77,8 @@ function mount() {
       } else {
         panel.append(keyForm(form, input, showExamples));
       }
-      if (pageMode || (launcher && !panel.hidden)) focusFirst();
+      // The page's own focus is never taken: only the iframe page's, or the widget's own.
+      if (pageMode || (!panel.hidden && root.activeElement)) focusFirst();
     });
   }
 
