@@ -37,14 +37,14 @@ MAX_TITLE_CHARS = 60
 
 _NUMBERING = re.compile(
     r"^\s*(?:"
-    r"(?:section|chapter|article|part)\s+[\dIVXLC]+[.:)]?"  # Section 3, Chapter IV
-    r"|[\dIVXLC]+(?:\.\d+)*[.):]?(?=\s)"  # 1.  4.1  IV)
-    r"|[A-Z][.)](?=\s)"  # A.  B)
+    r"(?i:section|chapter|article|part)\s+(?:\d+|[IVXLC]+)[.:)]?"  # Section 3, Chapter IV
+    r"|\d{1,2}(?:\.\d{1,3})*[.):]?(?=\s)"  # 1.  4.1  2)  (not a year: "2024 Changes")
+    r"|[IVXLC]+[.)](?=\s)"  # IV.  (upper case and a dot: "Civil Leave" keeps its first word)
+    r"|[A-Za-z][.)](?=\s)"  # A.  b)
     r"|第[一二三四五六七八九十百零〇\d]+[章节条部分款篇]"  # 第三章  第十二条
     r"|[一二三四五六七八九十]+[、.．]"  # 一、
     r"|[（(][一二三四五六七八九十\d]+[）)]"  # （一）
     r")\s*",
-    re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 _GENERIC_EN = frozenset({

@@ -58,6 +58,9 @@ def test_heading_shapes_make_questions_in_the_heading_language() -> None:
         ("第五条 报销标准", "员工差旅费报销制度"): "报销标准是多少？",
         ("第四条 借款", "员工差旅费报销制度"): "《员工差旅费报销制度》中关于借款有哪些规定？",
     }
+    numbered = {"4.1 Health and Safety": "Health and Safety", "IV. Scope": "Scope", "Section 3: Hotels": "Hotels",
+                "第十二条 借款": "借款", "一、年休假": "年休假", "Civil Leave": "Civil Leave", "2024 Changes": "2024 Changes"}
+    assert {heading: clean_heading(heading) for heading in numbered} == numbered
     for (heading, title), expected in cases.items():
         assert question_for(clean_heading(heading), title) == expected, heading
     # what a document most likely answers in a sentence comes first, then reading order
