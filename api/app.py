@@ -18,7 +18,9 @@ from api.feedback_service import FeedbackService
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics_history import MetricsHistory, history_path
-from api.routers import adapters, ask, documents, feedback, health, openai_compat, widget
+from api.routers import (
+    adapters, ask, capabilities, documents, examples, feedback, health, landing, openai_compat, widget,
+)
 from api.routers import admin as admin_routes
 from answer.services import Services, build_services
 from api.upload_queue import make_upload_queue
@@ -77,6 +79,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(feedback.router)
     app.include_router(widget.router)
     app.include_router(admin_routes.router)
+    app.include_router(capabilities.router)
+    app.include_router(examples.router)
+    app.include_router(landing.router)
 
     upload_limit = int(settings.max_file_mb * 1024 * 1024) + 64 * 1024  # multipart overhead
     json_limit = settings.max_request_kb * 1024

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,7 +15,11 @@ from rich.markup import escape
 
 from cli.answering import answering
 from cli.context import AppContext
+from kb_service.settings import Settings
 from kb_service.types import Answer
+
+if TYPE_CHECKING:
+    import uvicorn
 
 err = Console(stderr=True)
 out = Console()
@@ -47,16 +53,41 @@ def serve(
         else:
             err.print(f"using the model server at {settings.llm_url}")
         app = create_app(settings)
-        key_hint = "" if settings.open_access else ' -H "Authorization: Bearer $KB_KEY"'
-        err.print(
-            f"kb-service on http://{host}:{port} (docs: /docs). Ask:\n"
-            f"  curl -s http://{host}:{port}/v1/ask{key_hint} -H 'Content-Type: application/json' "
-            "-d '{\"question\": \"How many days of annual leave do employees get?\"}'"
-        )
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        api = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+        threading.Thread(target=_announce_when_ready, args=(api, host, port, settings), daemon=True).start()
+        api.run()
     finally:
         if server is not None:
             server.stop()
+
+
+def _announce_when_ready(api: uvicorn.Server, host: str, port: int, settings: Settings) -> None:
+    """Print where to go once the API answers /readyz (the models load first): the landing
+    page, the chat widget, the admin page and a curl line."""
+    import httpx
+
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{local}:{port}"
+    while not api.started:
+        if api.should_exit:
+            return
+        time.sleep(0.1)
+    try:
+        ready = httpx.get(f"{base}/readyz", timeout=30).json().get("ready", False)
+    except (httpx.HTTPError, ValueError):
+        ready = False
+    key_hint = "" if settings.open_access else ' -H "Authorization: Bearer $KB_KEY"'
+    state = "ready" if ready else "up, but not every part is ready (see /readyz)"
+    err.print(
+        f"kb-service is {state}:\n"
+        f"  landing page  {base}/\n"
+        f"  chat widget   {base}/widget\n"
+        f"  admin page    {base}/admin\n"
+        f"  API docs      {base}/docs\n"
+        f"Ask:\n  curl -s {base}/v1/ask{key_hint} -H 'Content-Type: application/json' "
+        "-d '{\"question\": \"How many days of annual leave do employees get?\"}'",
+        highlight=False, soft_wrap=True,
+    )
 
 
 def print_answer(answer: Answer) -> None:
