@@ -19,6 +19,7 @@ from typing import Any
 from ingest.parse.document import Block
 from kb_service.tables import cells, header_count, is_row
 
+INTRO_TOKENS = 48  # a paragraph this short before a table is its caption
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", ""]
 
 
@@ -115,10 +116,15 @@ class Chunker:
             if block.kind != "table":
                 text_run.append(block)
                 continue
+            intro = None  # a short paragraph right before a table ("Segment revenue (in millions):") stays with it
+            if text_run and text_run[-1].page == block.page and self.count_tokens(text_run[-1].text) <= INTRO_TOKENS:
+                intro = text_run.pop().text
             if text_run:
                 pieces.extend(self._split_section(_Section(section.path, text_run), budget))
                 text_run = []
-            header, table_pieces = self._split_table(block, header, budget)
+            header, table_pieces = self._split_table(block, header, budget - (self.count_tokens(intro) + 2 if intro else 0))
+            if intro and table_pieces:
+                table_pieces[0] = f"{intro}\n\n{table_pieces[0]}"
             pieces.extend(Piece(text, section.path, block.page, block.page, self.count_tokens(text)) for text in table_pieces)
         if text_run:
             pieces.extend(self._split_section(_Section(section.path, text_run), budget))

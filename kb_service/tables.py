@@ -64,7 +64,7 @@ def runs(text: str) -> Iterator[tuple[bool, list[str]]]:
     current: list[str] = []
     table = False
     for line in text.splitlines():
-        row = is_row(line)
+        row = is_row(line) or (table and bool(current) and CELL_SEPARATOR in line)
         if current and row != table and (line.strip() or table):
             yield table, current
             current = []
