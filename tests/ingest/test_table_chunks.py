@@ -24,7 +24,7 @@ def test_filing_tables_keep_rows_whole_with_their_header(embedder, tmp_path: Pat
         rows = [line for line in piece.text.splitlines() if is_row(line)]
         assert rows[0].startswith("(in millions, except per share) | Three Months Ended"), piece.text
         assert rows[1].startswith("Sep 30, 2024 | Sep 30, 2023"), piece.text
-        assert all(len(row.split(" | ")) == 4 for row in rows), "no row is cut"
+        assert all(len(row.split(" | ")) == 4 for row in rows[2:]), "no row is cut"
         assert piece.token_count <= 120
     labels = [line.split(" | ")[0] for p in ops for line in p.text.splitlines()[2:] if is_row(line)]
     assert "Revenue" in labels and "Diluted earnings per share" in labels
