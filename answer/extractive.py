@@ -29,7 +29,9 @@ from kb_service.tables import is_amount, runs, table_rows
 from kb_service.text import has_cjk
 from kb_service.types import Answer, Citation, Passage
 
-QUOTE_LEAD_EN = "No generated answer could be verified; quoting the documents instead. The documents say:"
+# The suppression statement comes first (as in answer.service: the model's answer is not
+# supported), then the marked quote.
+QUOTE_LEAD_EN = "The knowledge base does not support an answer to this question. The documents say:"
 # Least share of the question's item terms a quoted sentence must hold.
 SENTENCE_COVERAGE = 0.6
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?%?")

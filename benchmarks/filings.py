@@ -84,6 +84,7 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_ms_p50": statistics.median(lat),
         "latency_ms_p95": lat[int(0.95 * (len(lat) - 1))],
         "reasoning_tokens": sum(r["reasoning_tokens"] for r in rows),
+        "errors": sum(bool(r.get("error")) for r in rows),
     }
 
 
@@ -116,6 +117,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from answer.verify import ClaimVerifier, make_scorer
     from ingest.chunk import ChunkConfig, Chunker
     from ingest.pipeline import Pipeline
+    from kb_service.errors import KBError
     from kb_service.llm.server import ManagedModelServer
     from kb_service.search import Searcher
     from kb_service.settings import Settings
@@ -130,10 +132,14 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     expected = {q.id: q.number for q in generated}
 
     data_dir = tmp / "after"
+    if not args.no_llm:
+        from kb_service.llm.convert import ensure_converted
+
+        ensure_converted(CONVERTED.parent)  # once per machine: a rerun skips the conversion
     if (CONVERTED / "kb-converted.json").exists():
         (data_dir / "models").mkdir(parents=True)
         (data_dir / "models" / CONVERTED.name).symlink_to(CONVERTED)
-    settings = Settings(data_dir=data_dir, llm_port=free_port())
+    settings = Settings(data_dir=data_dir, llm_port=free_port(), llm_timeout=args.llm_timeout)
     server = None if args.no_llm else ManagedModelServer(settings)
     setup: dict[str, float] = {}
     busy0, ours0, wall0 = machine_busy_s(), tree_cpu_s(os.getpid()), time.perf_counter()
@@ -169,7 +175,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         k, pool = settings.retrieval_k, settings.retrieval_rerank_pool
         retrieval: dict[str, dict[str, float]] = {}
         gold = [q for q in questions if q["answerable"]]
-        for name, searcher in (("token chunks", base_searcher), ("row chunks", services.searcher)):
+        for name, searcher in () if args.no_retrieval else (("token chunks", base_searcher), ("row chunks", services.searcher)):
             for reranked in (False, True):
                 hits1 = hits5 = 0
                 for q in gold:
@@ -183,7 +189,13 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
         def ask(task: tuple[str, dict[str, Any]]) -> dict[str, Any]:
             label, q = task
-            answer = (base if label == "base" else after).ask(q["question"])
+            try:
+                answer = (base if label == "base" else after).ask(q["question"])
+            except KBError as exc:  # counted as not answered, reported
+                print(f"  {label} {q['id']}: {exc}", flush=True)
+                return {"config": label, "id": q["id"], "answerable": q["answerable"], "grounded": False,
+                        "extractive": False, "reason": f"error: {exc}", "answer": "", "correct": False,
+                        "right_page": False, "ms": 0.0, "reasoning_tokens": 0, "error": True}
             first = answer.citations[0] if answer.citations else None
             return {
                 "config": label, "id": q["id"], "answerable": q["answerable"], "grounded": answer.grounded,
@@ -193,7 +205,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 "ms": answer.timings.get("total", 0.0), "reasoning_tokens": answer.reasoning_tokens,
             }
 
-        base.ask(questions[0]["question"]), after.ask(questions[0]["question"])  # warm-up
+        ask(("base", questions[0])), ask(("after", questions[0]))  # warm-up
         tasks = [(label, q) for i, q in enumerate(questions)
                  for label in (("base", "after") if i % 2 == 0 else ("after", "base"))]
         print(f"asking {len(questions)} questions x 2 configurations, {args.concurrency} at a time ...", flush=True)
@@ -246,7 +258,8 @@ def print_table(result: dict[str, Any]) -> None:
         else:
             cells = [f"{r[key]:.2f}" if rate else str(r[key]) for r in (base, after)]
         print(f"| {name:40} | {cells[0]:>14} | {cells[1]:>14} |")
-    print(f"\n{base['answerable']} answerable, {base['unanswerable']} unanswerable questions.\n")
+    print(f"\n{base['answerable']} answerable, {base['unanswerable']} unanswerable questions; "
+          f"errors (model server timeouts) base {base['errors']}, after {after['errors']}.\n")
     print(f"| {'retrieval (answerable questions)':40} | {'page hit@1':>10} | {'page hit@' + str(c['k']):>10} |")
     print(f"|{'-' * 42}|{'-' * 12}|{'-' * 12}|")
     for name, r in result["retrieval"].items():
@@ -256,6 +269,8 @@ def print_table(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, default=4, help="questions in flight at once (default 4)")
+    parser.add_argument("--llm-timeout", type=float, default=600.0, help="seconds per generation (default 600: shared cores)")
+    parser.add_argument("--no-retrieval", action="store_true", help="skip the page hit@k table")
     parser.add_argument("--no-llm", action="store_true", help="a refusing stand-in instead of vLLM")
     parser.add_argument("--out", type=Path, default=None, help="JSON (default benchmarks/results/filings-<time>.json)")
     args = parser.parse_args(argv)
