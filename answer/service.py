@@ -17,6 +17,9 @@ from dataclasses import dataclass, replace
 
 from answer.constraint_gate import gate_claims
 from answer.constraints import QuestionConstraints, question_constraints
+from answer.extractive import extractive_answer, find_quote
+from answer.rerank import rerank
+from answer.thinking import ReasoningMode, ThinkingBudget
 from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
@@ -59,6 +62,11 @@ class AnswerConfig:
     min_relevance: float = 0.4
     max_question_chars: int = 2000
     constraint_gate: bool = True  # hold supported claims to the question's period, entity, measure
+    rerank_pool: int = 0  # passages retrieved for answer.rerank; 0 = the hybrid order
+    extractive: bool = False  # quote matching rows / sentences when suppressed (answer.extractive)
+    markdown_tables: bool = True
+    reasoning: ReasoningMode = "off"
+    thinking_budget: int = 0
 
 
 def relevant(passages: Sequence[Passage], question: str, min_score: float) -> list[Passage]:
@@ -159,6 +167,7 @@ class AnswerService:
         self._embedder = embedder
         self._counter = counter
         self._scrub = scrub  # the ingestion de-identifier, applied to everything returned
+        self._thinking = ThinkingBudget(config.reasoning, config.thinking_budget)
 
     def default_model(self) -> str:
         """The model a request that names none gets."""
@@ -184,8 +193,11 @@ class AnswerService:
         asked = question_constraints(question) if self.config.constraint_gate else None
 
         with clock("retrieve"):
-            hits = self._searcher.search(question, k=k or self.config.k, mode="hybrid")
+            k = k or self.config.k
+            hits = self._searcher.search(question, k=max(k, self.config.rerank_pool), mode="hybrid")
             passages = shielded(relevant(hits, question, self.config.min_score))
+            if self.config.rerank_pool:
+                passages = rerank(question, passages)[:k]
         if not passages:
             answer = Answer(
                 answer=_lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
@@ -203,26 +215,28 @@ class AnswerService:
                 passages,
                 counter=self._counter,
                 context_tokens=self.config.context_tokens,
-                answer_tokens=self.config.max_tokens,
+                answer_tokens=self._thinking.max_tokens(self.config.max_tokens),
+                markdown_tables=self.config.markdown_tables,
             )
         if not prompt.passages:
             raise AnswerError("the question leaves no room for passages in the model's context window")
         with clock("generate"):
-            generation = self._generator.generate(
-                prompt.messages, model=model, max_tokens=self.config.max_tokens, temperature=self.config.temperature
+            generation = self._thinking.generate(
+                self._generator, prompt.messages, model=model, answer_tokens=self.config.max_tokens,
+                temperature=self.config.temperature,
             )
         adapter = None if model == self.config.base_model_name else model
         meta = {"model": generation.model, "adapter": adapter}
 
         if not generation.text or is_refusal(generation.text):
             answer = self._suppressed(question, prompt.passages, "model_found_no_answer", 0.0, meta)
-            return self._finish(answer, timings, clock, asked)
+            return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
 
         with clock("verify"):
             texts = [passage_for_verification(p) for p in prompt.passages]
             verification = self._verifier.verify(generation.text, texts)
             answer = self._decide(question, prompt.passages, verification, threshold, meta, asked)
-        return self._finish(answer, timings, clock, asked)
+        return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
 
     # --- decisions ----------------------------------------------------------------------
     def _decide(
@@ -322,8 +336,11 @@ class AnswerService:
         confidence: float,
         meta: dict[str, str | None],
     ) -> Answer:
-        """No claim of the model survives: the statement, a directly answering passage
-        sentence when there is one, and the closest passages."""
+        """No claim of the model survives: a marked quote of the row or sentence that matches
+        the question's period and line item (answer.extractive), else the statement, a
+        directly answering passage sentence when there is one, and the closest passages."""
+        if self.config.extractive and (quote := find_quote(question, passages, self._embedder)):
+            return extractive_answer(quote, passages, cite=_citation, reason=reason, confidence=confidence, meta=meta)
         lead = _lang(question, UNSUPPORTED_EN, UNSUPPORTED_ZH)
         closest = list(passages[:3])
         citations = [_citation(p, p.text, p.vector_score if p.vector_score is not None else p.score) for p in closest]
@@ -346,11 +363,12 @@ class AnswerService:
         )
 
     def _finish(
-        self, answer: Answer, timings: dict[str, float], clock: _Clock, asked: QuestionConstraints | None = None
+        self, answer: Answer, timings: dict[str, float], clock: _Clock,
+        asked: QuestionConstraints | None = None, *, reasoning_tokens: int = 0,
     ) -> Answer:
         """Scan everything returned for personal data, with the ingestion de-identifier."""
         with clock("scan"):
-            update: dict[str, object] = {"answer": self._scrub(answer.answer)}
+            update: dict[str, object] = {"answer": self._scrub(answer.answer), "reasoning_tokens": reasoning_tokens}
             update["citations"] = [c.model_copy(update={"quote": self._scrub(c.quote)}) for c in answer.citations]
         timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 2)
         update["timings"] = dict(timings)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from answer.service import AnswerConfig, AnswerService
+from answer.thinking import looks_like_reasoning_model
 from answer.verify import ClaimVerifier, make_scorer
 from ingest.deidentify import DeidentifyConfig, Deidentifier
 from ingest.pipeline import Pipeline
@@ -55,6 +56,12 @@ def answer_config(settings: Settings) -> AnswerConfig:
         base_model_name=settings.llm_served_name,
         min_relevance=settings.answer_min_relevance,
         constraint_gate=settings.answer_constraint_gate,
+        rerank_pool=settings.retrieval_rerank_pool,
+        extractive=settings.answer_extractive_fallback,
+        markdown_tables=settings.prompt_markdown_tables,
+        reasoning="on" if settings.llm_reasoning == "auto" and looks_like_reasoning_model(settings.llm_model)
+        else settings.llm_reasoning,
+        thinking_budget=settings.llm_thinking_budget,
     )
 
 

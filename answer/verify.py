@@ -13,7 +13,7 @@ here so callers need one import.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,19 +166,22 @@ def best_answer_sentence(
     embedder: Embedder,
     *,
     min_similarity: float = 0.6,
+    accept: Callable[[int, str], bool] | None = None,
 ) -> tuple[int, str, float] | None:
     """The passage sentence that answers the question most directly, for a suppressed answer.
 
     Returns (1-based passage number, sentence, similarity), or None when no sentence reaches
     `min_similarity`. Similarity is the embedder's cosine; for a CJK question, which the default
     English embedder cannot read, it is the share of the question's characters and character
-    bigrams (question words such as 多少 and 什么 left out) found in the sentence.
+    bigrams (question words such as 多少 and 什么 left out) found in the sentence. `accept`
+    (0-based passage index, sentence) narrows the candidates first (the extractive answer
+    keeps only sentences of the question's period and line item).
     """
     candidates = [
         (j, sentence)
         for j, passage in enumerate(passages)
         for sentence in split_sentences(passage)
-        if len(content_terms(sentence)) >= 2
+        if len(content_terms(sentence)) >= 2 and (accept is None or accept(j, sentence))
     ]
     if not candidates or not question.strip():
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kb_service.tables import is_row, render_markdown
 from kb_service.text import has_cjk
 from kb_service.types import Passage
 
@@ -72,6 +73,14 @@ def passage_header(number: int, passage: Passage) -> str:
     return f"[{number}] {where}"
 
 
+def passage_body(text: str, markdown_tables: bool = True) -> str:
+    """A passage's text as the prompt shows it: tables as Markdown tables."""
+    text = text.strip()
+    if markdown_tables and any(is_row(line) for line in text.splitlines()):
+        return render_markdown(text).strip()
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Prompt:
     messages: list[dict[str, str]]
@@ -86,8 +95,13 @@ def build_prompt(
     counter: TokenCounter,
     context_tokens: int,
     answer_tokens: int,
+    markdown_tables: bool = True,
 ) -> Prompt:
     """Numbered passages, most relevant first, as many as fit the context window.
+
+    Table rows (``a | b | c`` lines from the parsers) are shown as Markdown tables, header
+    row first, so a small model reads a figure with its column; `markdown_tables=False` gives
+    the passage text as stored.
 
     The budget leaves room for the answer and a margin for the chat template's own tokens.
     A passage that does not fit whole is cut at a line boundary when at least a third of it
@@ -101,7 +115,7 @@ def build_prompt(
     kept: list[Passage] = []
     for passage in passages:
         header = passage_header(len(kept) + 1, passage)
-        block = f"{header}\n{passage.text.strip()}"
+        block = f"{header}\n{passage_body(passage.text, markdown_tables)}"
         cost = counter.count(block) + 2
         if used + cost > budget:
             cut = _cut_to_fit(block, budget - used - 2, counter)

@@ -141,6 +141,14 @@ class Answer(BaseModel):
             "names), wrong_answer_type (no direction, percentage, number or second side where the question asks one)."
         ),
     )
+    extractive: bool = Field(
+        False,
+        description=(
+            "The answer is a marked quote of passage text (rows or sentences matching the question's period "
+            "and line item), offered when no generated claim was verified; grounded stays false."
+        ),
+    )
+    reasoning_tokens: int = Field(0, description="Tokens of the model's reasoning trace (removed, never returned).")
     trimmed: bool = Field(False, description="Unsupported sentences were removed from an otherwise supported answer.")
     claims_dropped: int = Field(0, description="How many sentences were removed when trimmed.")
     model: str | None = Field(None, description="Model that generated the answer (base or adapter name).")

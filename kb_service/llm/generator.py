@@ -61,6 +61,34 @@ class Generation:
     completion_tokens: int
     finish_reason: str | None
     seconds: float
+    reasoning_tokens: int = 0  # tokens of the removed reasoning trace (estimated when the server does not say)
+
+
+def generation_from_raw(
+    raw: str,
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    finish_reason: str | None,
+    seconds: float,
+    *,
+    reasoning: str = "",
+    reasoning_tokens: int | None = None,
+) -> Generation:
+    """A Generation from the model's raw output: the trace stripped and its tokens counted.
+
+    `reasoning` is a trace the server returned apart (vLLM's ``reasoning_content``). Without a
+    count from the server, the trace's share of the characters stands for its share of the
+    completion tokens.
+    """
+    text = strip_reasoning(raw)
+    if reasoning_tokens is None:
+        trace_chars = len(reasoning) + max(0, len(raw.strip()) - len(text))
+        total_chars = len(reasoning) + len(raw.strip())
+        reasoning_tokens = round(completion_tokens * trace_chars / total_chars) if total_chars and trace_chars else 0
+        if trace_chars and not reasoning_tokens:
+            reasoning_tokens = max(1, trace_chars // 4)
+    return Generation(text, model, prompt_tokens, completion_tokens, finish_reason, seconds, reasoning_tokens)
 
 
 @runtime_checkable
@@ -126,13 +154,17 @@ class OpenAICompatibleGenerator:
         except (KeyError, IndexError, TypeError) as exc:
             raise ModelServerError(f"model server returned an unexpected body: {str(body)[:200]}") from exc
         usage = body.get("usage") or {}
-        return Generation(
-            text=strip_reasoning(text),
-            model=str(body.get("model", model)),
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
-            finish_reason=choice.get("finish_reason"),
-            seconds=time.perf_counter() - started,
+        details = usage.get("completion_tokens_details") or {}
+        counted = details.get("reasoning_tokens") if isinstance(details, dict) else None
+        return generation_from_raw(
+            text,
+            str(body.get("model", model)),
+            int(usage.get("prompt_tokens") or 0),
+            int(usage.get("completion_tokens") or 0),
+            choice.get("finish_reason"),
+            time.perf_counter() - started,
+            reasoning=str(choice["message"].get("reasoning_content") or choice["message"].get("reasoning") or ""),
+            reasoning_tokens=int(counted) if counted else None,
         )
 
     def stream(

@@ -43,3 +43,22 @@ class AnswerSettings(BaseModel):
             "is suppressed."
         ),
     )
+    retrieval_rerank_pool: int = Field(
+        12,
+        ge=0,
+        le=100,
+        description=(
+            "Passages retrieved for reranking by the question's years, periods, line items, figures and names; "
+            "the best KB_RETRIEVAL_K of them go to the model. 0 = no reranking (the hybrid order)."
+        ),
+    )
+    answer_extractive_fallback: bool = Field(
+        True,
+        description=(
+            "When no generated claim is verified, quote the passage row or sentence that matches the question's "
+            "period and line item, marked as a quote and cited (grounded stays false, extractive true)."
+        ),
+    )
+    prompt_markdown_tables: bool = Field(
+        True, description="Show table passages to the model as Markdown tables (header row, then rows)."
+    )

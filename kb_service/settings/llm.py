@@ -46,6 +46,18 @@ class LLMSettings(BaseModel):
         2048, ge=256, description="Context window the server is started with (--max-model-len); prompts are fitted to it."
     )
     llm_max_tokens: int = Field(200, ge=16, description="Most tokens generated per answer.")
+    llm_reasoning: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description=(
+            "Whether the model writes a <think> trace before answering (DeepSeek-R1 distills): 'auto' = when "
+            "its name says so (R1, QwQ, thinking) or once its output has shown a trace."
+        ),
+    )
+    llm_thinking_budget: int = Field(
+        1024,
+        ge=0,
+        description="Tokens a reasoning model may spend on its trace, on top of KB_LLM_MAX_TOKENS (0 = none).",
+    )
     llm_repetition_penalty: float | None = Field(
         None,
         gt=0,
