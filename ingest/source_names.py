@@ -15,7 +15,8 @@ import re
 from pathlib import PurePath
 from typing import Protocol
 
-_SEPARATORS = re.compile(r"[_+.]|(?<=[a-z])-(?=[A-Z])|(?<=\w)-(?=\w)")
+# "_", "+", "." and a "-" next to a letter; not the "-" of "2024-05-01" (a date, not a phone).
+_SEPARATORS = re.compile(r"[_+.]|(?<=[^\W\d])-|-(?=[^\W\d])")
 
 
 class _Session(Protocol):
@@ -43,6 +44,18 @@ def _without_file_words(stem: str, start: int, end: int, entity_type: str) -> tu
     return start, end, entity_type
 
 
+def _union(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping findings merged, named after the longest."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(found, key=lambda f: (f[0], -f[1])):
+        if out and start < out[-1][1]:
+            s0, e0, k0 = out[-1]
+            out[-1] = (s0, max(e0, end), k0 if e0 - s0 >= end - start else kind)
+        else:
+            out.append((start, end, kind))
+    return out
+
+
 def readable(name: str) -> str:
     """``name`` with separators read as spaces, same length (offsets stay valid)."""
     return _SEPARATORS.sub(" ", name)
@@ -54,7 +67,10 @@ def display_name(session: _Session, source: str) -> str:
     stem, suffix = (path.stem, path.suffix) if path.suffix else (source, "")
     prefix = source[: len(source) - len(stem) - len(suffix)]
     words = readable(stem)
-    spans = [_without_file_words(stem, *span) for span in session.find(words)]
+    # The name as written finds e-mail addresses ("john.smith@example.com"), read as words it
+    # finds people ("Jane_Doe"); a PERSON of two letters or fewer is NER noise ("zh-12").
+    found = session.find(stem) + [_without_file_words(stem, *f) for f in session.find(words)]
+    spans = _union([f for f in found if f[2] != "PERSON" or f[1] - f[0] > 2])
     if not spans:
         return source
     parts: list[str] = []
