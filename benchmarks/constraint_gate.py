@@ -48,15 +48,18 @@ def free_port() -> int:
 
 
 class RememberingGenerator:
-    """Calls the model once per distinct prompt; a repeat gets the same generation."""
+    """Calls the model once per question; asking it again gets the same generation. Keyed by the
+    question (set `question` before asking), not the prompt: a first run showed prompts of the
+    same question differing between passes, and the model regenerating at ~1 token/s."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._seen: dict[str, Any] = {}
         self.calls = 0
+        self.question = ""
 
     def generate(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Any:
-        key = json.dumps([list(messages), model, max_tokens, temperature], sort_keys=True)
+        key = json.dumps([self.question, model, max_tokens, temperature], sort_keys=True)
         if key not in self._seen:
             self.calls += 1
             self._seen[key] = self._inner.generate(messages, model=model, max_tokens=max_tokens, temperature=temperature)
@@ -132,7 +135,13 @@ def sample_evaluation(model_dir: Path | None, tmp: Path) -> dict[str, Any]:
         reports = {}
         for name, gate in (("off", False), ("on", True)):
             t0 = time.perf_counter()
-            reports[name] = run_evaluation(questions, service(gate).ask)
+            answers = service(gate)
+
+            def ask(question: str, answers: AnswerService = answers) -> Any:
+                generator.question = question
+                return answers.ask(question)
+
+            reports[name] = run_evaluation(questions, ask)
             print(f"  gate {name}: {time.perf_counter() - t0:.0f} s, model calls so far {generator.calls}", flush=True)
     finally:
         if services is not None:
