@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
+
+from ingest.pii.common import ScanningRecognizer
 
 _SEP = r"[ -]"
 _SHAPES = (
@@ -51,20 +53,12 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-class LuhnCardRecognizer(EntityRecognizer):
+class LuhnCardRecognizer(ScanningRecognizer):
     """CREDIT_CARD: Luhn-valid 12-19-digit numbers, and long digit runs after a card word."""
 
     SCORE = 0.6
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["CREDIT_CARD"],
-            name="LuhnCardRecognizer",
-            supported_language="en",
-        )
-
-    def load(self) -> None:
-        pass
+    ENTITY = "CREDIT_CARD"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None

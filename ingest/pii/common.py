@@ -8,6 +8,7 @@ Case matters for names and street words, so our recognizers drop Presidio's IGNO
 from __future__ import annotations
 
 import regex as re
+from presidio_analyzer import EntityRecognizer
 
 
 _FLAGS = re.DOTALL | re.MULTILINE
@@ -17,3 +18,22 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+
+
+class ScanningRecognizer(EntityRecognizer):
+    """An English recognizer of one entity type that scans the text itself: no model to load.
+    Subclasses set `ENTITY` (and `CONTEXT`, the words that raise a finding's score)."""
+
+    ENTITY = ""
+    CONTEXT: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name=type(self).__name__,
+            supported_language="en",
+            context=list(self.CONTEXT) or None,
+        )
+
+    def load(self) -> None:
+        pass

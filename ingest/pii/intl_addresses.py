@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
+from ingest.pii.common import ScanningRecognizer
 from ingest.pii.address_data import (
     NOT_STREET_WORDS,
     POST_BOX,
@@ -142,20 +143,12 @@ def _ends_clean(text: str, end: int) -> bool:
     return end >= len(text) or not (text[end].isalnum() or text[end] in "@/")
 
 
-class InternationalAddressRecognizer(EntityRecognizer):
+class InternationalAddressRecognizer(ScanningRecognizer):
     """STREET_ADDRESS: a street in one of many countries' orders, with what follows it."""
 
     SCORE = 0.6
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["STREET_ADDRESS"],
-            name="InternationalAddressRecognizer",
-            supported_language="en",
-        )
-
-    def load(self) -> None:
-        pass
+    ENTITY = "STREET_ADDRESS"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None

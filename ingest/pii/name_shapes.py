@@ -27,8 +27,9 @@ from __future__ import annotations
 from typing import Any
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
+from ingest.pii.common import ScanningRecognizer
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, TOOL_PREPOSITIONS
 from ingest.pii.name_lexicon import (
     is_common_word,
@@ -57,18 +58,10 @@ def _stop_word(word: str) -> bool:
     return w in NOT_NAME_WORDS or w in NOT_NAME_PARTS
 
 
-class NameShapeRecognizer(EntityRecognizer):
+class NameShapeRecognizer(ScanningRecognizer):
     """PERSON: given name (+ surname) of the lexicon, in capitalised words."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["PERSON"],
-            name="NameShapeRecognizer",
-            supported_language="en",
-        )
-
-    def load(self) -> None:
-        pass
+    ENTITY = "PERSON"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None

@@ -24,8 +24,9 @@ from typing import Any
 
 import phonenumbers
 import regex as re
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
+from ingest.pii.common import ScanningRecognizer
 from ingest.pii.phone_data import NOT_PHONE_CUES, NOT_PHONE_CUES_ZH, PHONE_CONTEXT, REGIONS
 
 _CANDIDATE = re.compile(
@@ -119,19 +120,11 @@ def _shape_score(candidate: str, context: bool) -> float:
     return 0.5
 
 
-class InternationalPhoneRecognizer(EntityRecognizer):
+class InternationalPhoneRecognizer(ScanningRecognizer):
     """PHONE_NUMBER candidates by shape, validated with ``phonenumbers`` across regions."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["PHONE_NUMBER"],
-            name="InternationalPhoneRecognizer",
-            supported_language="en",
-            context=list(PHONE_CONTEXT),
-        )
-
-    def load(self) -> None:
-        pass
+    ENTITY = "PHONE_NUMBER"
+    CONTEXT = tuple(PHONE_CONTEXT)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None
