@@ -68,8 +68,10 @@ def display_name(session: _Session, source: str) -> str:
     prefix = source[: len(source) - len(stem) - len(suffix)]
     words = readable(stem)
     # The name as written finds e-mail addresses ("john.smith@example.com"), read as words it
-    # finds people ("Jane_Doe"); a PERSON of two letters or fewer is NER noise ("zh-12").
-    found = session.find(stem) + [_without_file_words(stem, *f) for f in session.find(words)]
+    # finds people ("Jane_Doe"). NER on the name as written is noise ("zero_byte" is a PERSON
+    # to spaCy, "zero byte" is not), and so is a PERSON of two letters or fewer ("zh-12").
+    as_written = [f for f in session.find(stem) if f[2] != "PERSON"]
+    found = as_written + [_without_file_words(stem, *f) for f in session.find(words)]
     spans = _union([f for f in found if f[2] != "PERSON" or f[1] - f[0] > 2])
     if not spans:
         return source

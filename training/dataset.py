@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kb_service.errors import ConfigurationError
 from kb_service.injection import shield_all
-from kb_service.prompting import TokenCounter, passage_header
+from kb_service.prompting import TokenCounter, passage_body, passage_header
 from kb_service.types import Passage
 from training.dataset_card import (
     SPLITS,
@@ -243,16 +243,22 @@ def build_dataset(
 def _flagged_chunks(
     scanner: PIIScanner, passages: Sequence[Passage], header_count: int, report: Progress
 ) -> dict[str, dict[str, int]]:
-    """chunk id -> findings, for chunks whose text or prompt header the de-identifier flags."""
-    headers = {p.chunk_id: [passage_header(n, p) for n in range(1, header_count + 1)] for p in passages}
+    """chunk id -> findings, for chunks whose text, text as a prompt shows it (tables as
+    Markdown: other lines, so other findings) or prompt header the de-identifier flags."""
+    forms = {
+        p.chunk_id: list(dict.fromkeys(
+            (p.text, passage_body(p.text), *(passage_header(n, p) for n in range(1, header_count + 1)))
+        ))
+        for p in passages
+    }
     scanner.scan(
-        [text for p in passages for text in (p.text, *headers[p.chunk_id])],
+        [text for p in passages for text in forms[p.chunk_id]],
         progress=lambda done, total: report("scanning chunks", done, total),
     )
     excluded: dict[str, dict[str, int]] = {}
     for passage in passages:
         found: Counter[str] = Counter()
-        for text in (passage.text, *headers[passage.chunk_id]):
+        for text in forms[passage.chunk_id]:
             found.update(scanner.findings(text))
         if found:
             excluded[passage.chunk_id] = dict(found)

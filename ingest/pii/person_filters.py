@@ -12,6 +12,9 @@ loses. A rule stays only where it removes more false alarms than names (issue 13
   it neither removes nor loses anything on the outside-written dev part, and removes 7
   false alarms (product names) on the sample documents without losing a name there, so
   it stays for business prose;
+* ``ordinary_words``: a PERSON span whose words are all frequent English words and none a
+  given name or surname of the lexicon ("Disposal", "Taxi", "Wi-Fi", "Description
+  Approved": spaCy's small model calls a capitalised table cell or heading word a person);
 * ``org_needs_given_name``: an ORG span is a name only when its first word is a given name
   or its last a surname (of the large lexicon, ``ingest.pii.name_lexicon``);
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
@@ -29,13 +32,14 @@ import re
 from typing import Any
 
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
-from ingest.pii.name_lexicon import is_common_word, is_given, is_name_word, is_surname
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 RULES = (
     "digits",
     "not_name_parts",
     "tool_context",
+    "ordinary_words",
     "org_needs_given_name",
     "relabel_needs_shape",
 )
@@ -114,11 +118,22 @@ def _person_span(ent: Any) -> Any:
         return None
     if _on("tool_context") and len(tokens) == 1 and _tool_context(tokens[0]):
         return None
+    if _on("ordinary_words") and _ordinary_words(tokens):
+        return None
     if len(tokens) == len(ent):
         return ent
     from spacy.tokens import Span
 
     return Span(ent.doc, tokens[0].i, tokens[-1].i + 1, label="PERSON")
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _ordinary_words(tokens: list[Any]) -> bool:
+    """Every word frequent in English and none a name of the lexicon ("Taxi", "Wi-Fi")."""
+    words = [w for t in tokens for w in _WORD.findall(t.text)]
+    return bool(words) and all(is_frequent_word(w) and not is_name_word(w) for w in words)
 
 
 def _tool_context(token: Any) -> bool:
