@@ -37,7 +37,7 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(?:first\s+)?nine\s+months(?:\s+(?:of\s+|ended\s+[A-Z][a-z]+\.?\s+\d{{1,2}},?\s+)?(?P<y>{_Y4}))?", re.I), "9M"),
     (re.compile(rf"\b(?:full[\s-]year|{_FISCAL})\s*'?(?P<y>{_Y4}|\d{{2}})\b", re.I), "FY"),
     (re.compile(rf"\b(?P<y>{_Y4})\s+(?:fiscal\s+year|full[\s-]year)\b", re.I), "FY"),
-    (re.compile(rf"\bfull[\s-]year\b", re.I), "FY"),
+    (re.compile(r"\bfull[\s-]year\b", re.I), "FY"),
     # Chinese: 2023年第一季度, 2023年一季度, 2023Q1, 2023年上半年, 2023财年, 2023年全年, 前三季度
     (re.compile(rf"(?:(?P<y>{_Y4})\s*年?\s*)?第?{_ZH_ORD}\s*季度"), "Q"),
     (re.compile(rf"(?P<y>{_Y4})\s*年?\s*(?P<ord>[上下])半年(?:度)?"), "H"),

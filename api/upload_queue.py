@@ -169,7 +169,8 @@ class UploadQueue:
             self._jobs[job.id] = job
             self._waiting.append(job)
             self._cond.notify()
-        log.info("upload %s queued as job %s (%d bytes)", source, job.id, job.size_bytes)
+        # Not the file name: it may hold a person's name; the outcome logs its display name.
+        log.info("upload queued as job %s (%d bytes)", job.id, job.size_bytes)
         return job
 
     async def submit_async(self, source: str, stream: object) -> Job:
@@ -270,9 +271,9 @@ class UploadQueue:
         except Exception as exc:  # the data folder full or read-only, or a bug: the job fails, the worker goes on
             job.error_code, job.error = environment_failure(exc)
             if job.error_code == "internal_error":
-                log.exception("upload job %s (%s) failed", job.id, job.source)
+                log.exception("upload job %s failed", job.id)
             else:
-                log.error("upload job %s (%s) failed: %s", job.id, job.source, job.error)
+                log.error("upload job %s failed: %s", job.id, job.error)
             status = "failed"
         job.finished_at = now_iso()
         self._durations.append(time.perf_counter() - started)

@@ -70,5 +70,5 @@ class UploadService:
             try:
                 keep_failed_bytes(self._settings.failed_dir, source, data, outcome.error)
             except OSError as exc:
-                log.error("could not keep failed upload %s: %s", source, exc.strerror)
+                log.error("could not keep failed upload %s: %s", outcome.source, exc.strerror)  # display name
         return outcome

@@ -399,25 +399,35 @@ def main(argv: list[str] | None = None) -> int:
         args.questions, args.requests, args.time_cap = min(args.questions or 4, 4), min(args.requests, 8), 60.0
     args.out = args.out or ROOT / "benchmarks" / "results" / f"answer-{datetime.now():%Y%m%d-%H%M%S}.json"
 
+    run_and_save(lambda tmp: run(args, tmp), args.out, "kb-bench-answer-", print_tables,
+                 quiet=("presidio-analyzer", "presidio-anonymizer", "ingest", "kb_service", "api", "httpx"))
+    return 0
+
+
+def run_and_save(
+    run_in: Callable[[Path], dict[str, Any]], out: Path, prefix: str, print_result: Callable[[dict[str, Any]], None],
+    *, quiet: tuple[str, ...],
+) -> dict[str, Any]:
+    """A benchmark's frame: quiet loggers, a scratch folder removed on any exit (SIGTERM runs
+    the finally blocks too: vLLM stops), the tables printed and the JSON written to ``out``."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("presidio-analyzer", "presidio-anonymizer", "ingest", "kb_service", "api", "httpx"):
+    for name in quiet:
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop vLLM, remove tmp
-    tmp = Path(tempfile.mkdtemp(prefix="kb-bench-answer-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     started = time.perf_counter()
     try:
-        result = run(args, tmp)
+        result = run_in(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["wall_s"] = time.perf_counter() - started
     print()
-    print_tables(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwhole run {result['wall_s']:.0f} s; results written to {args.out}")
-    return 0
+    print_result(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwhole run {result['wall_s']:.0f} s; results written to {out}")
+    return result
 
 
 if __name__ == "__main__":

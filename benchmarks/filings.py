@@ -28,16 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -48,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from benchmarks.answer import CONVERTED, free_port, machine, machine_busy_s, tree_cpu_s  # noqa: E402
+from benchmarks.answer import (  # noqa: E402
+    CONVERTED, free_port, machine, machine_busy_s, run_and_save, tree_cpu_s,
+)
 
 QUESTIONS = ROOT / "eval" / "filings-questions.jsonl"
 
@@ -275,23 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="JSON (default benchmarks/results/filings-<time>.json)")
     args = parser.parse_args(argv)
     args.out = args.out or ROOT / "benchmarks" / "results" / f"filings-{datetime.now():%Y%m%d-%H%M%S}.json"
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("presidio-analyzer", "presidio-anonymizer", "ingest", "kb_service", "answer", "httpx"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tmp = Path(tempfile.mkdtemp(prefix="kb-bench-filings-"))
-    started = time.perf_counter()
-    try:
-        result = run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    result["wall_s"] = time.perf_counter() - started
-    print()
-    print_table(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwhole run {result['wall_s']:.0f} s; results in {args.out}")
+    run_and_save(lambda tmp: run(args, tmp), args.out, "kb-bench-filings-", print_table,
+                 quiet=("presidio-analyzer", "presidio-anonymizer", "ingest", "kb_service", "answer", "httpx"))
     return 0
 
 

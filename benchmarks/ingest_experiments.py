@@ -153,7 +153,7 @@ def exp_stages(prep: Prepared) -> None:
 def exp_spacy(prep: Prepared) -> None:
     import spacy
 
-    from ingest.deidentify import _SPACY_NON_NER_COMPONENTS, _ner_listens_to_tok2vec
+    from ingest.pii.spacy_engine import _SPACY_NON_NER_COMPONENTS, _ner_listens_to_tok2vec
     from kb_service.models import spacy_model_path
 
     print("\n[spacy] en_core_web_sm over the texts our de-identifier sees (all blocks + titles)")

@@ -24,11 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.pii.spacy_engine import (  # noqa: F401 - re-exported for benchmarks
-    _SPACY_NON_NER_COMPONENTS,
-    _ner_listens_to_tok2vec,
-    ner_only_engine_class,
-)
+from ingest.pii.spacy_engine import ner_only_engine_class
 from kb_service.errors import ConfigurationError
 from kb_service.models import spacy_model_path
 

@@ -104,8 +104,8 @@ class InboxWatcher:
             else:
                 shutil.move(str(path), free_target(self.processed_dir, path.name))
         except OSError as exc:
-            log.error("could not move %s out of the inbox: %s", path.name, exc.strerror)
-        log.info("%s: %s", path.name, outcome.status)
+            log.error("could not move %s out of the inbox: %s", outcome.source, exc.strerror)  # display name
+        log.info("%s: %s", outcome.source, outcome.status)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
         return outcome

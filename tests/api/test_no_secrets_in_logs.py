@@ -105,6 +105,7 @@ def test_keys_and_personal_data_never_reach_a_log(
     pdf = write_pdf(spec, tmp_path / "contact-policy.pdf")
     person = next(value for kind, value in planted_pii if kind == "PERSON")
     question = f"Who owns this policy, and can {person} reach me at {QUESTION_EMAIL} or {QUESTION_PHONE}?"
+    upload_name = f"{person.replace(' ', '_')}_contact-policy.pdf"
 
     services = build_services(settings, embedder=embedder, deidentifier=deidentifier)
     uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
@@ -116,7 +117,8 @@ def test_keys_and_personal_data_never_reach_a_log(
             reader = {"X-API-Key": PLANTED_READER_KEY}
             with httpx.Client(base_url=live.url, timeout=300) as http:
                 with pdf.open("rb") as handle:
-                    files = {"file": (pdf.name, handle, "application/pdf")}
+                    # The file name holds the person's name too (a CV, a signed letter ...).
+                    files = {"file": (upload_name, handle, "application/pdf")}
                     uploaded = http.post("/v1/documents", headers=admin, files=files)
                 assert uploaded.status_code == 201, uploaded.text
                 document_id = uploaded.json()["document_id"]
@@ -165,6 +167,7 @@ def test_keys_and_personal_data_never_reach_a_log(
     secrets = [PLANTED_READER_KEY, PLANTED_ADMIN_KEY, PLANTED_WRONG_KEY]
     secrets += [hash_key(key) for key in secrets]
     personal = [value for _, value in planted_pii] + [QUESTION_EMAIL, QUESTION_PHONE, question]
+    personal += [person.replace(" ", "_"), upload_name]
     leaks = [
         f"{where}: {value!r}" for where, text in sources.items() for value in secrets + personal if value in text
     ]
