@@ -26,6 +26,7 @@ from ingest.pii.persons import (
     EnglishPersonCueRecognizer,
     LatinSpacyRecognizer,
     ParticleNameRecognizer,
+    SpeakerNameRecognizer,
 )
 from ingest.pii.intl_addresses import InternationalAddressRecognizer
 from ingest.pii.name_shapes import NameShapeRecognizer
@@ -60,6 +61,7 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
         out.append(EnglishPersonCueRecognizer())
         out.append(ParticleNameRecognizer())
         out.append(NameShapeRecognizer())
+        out.append(SpeakerNameRecognizer())
     return out
 
 
@@ -78,6 +80,7 @@ __all__ = [
     "NameShapeRecognizer",
     "OffsetContextEnhancer",
     "ParticleNameRecognizer",
+    "SpeakerNameRecognizer",
     "PassportRecognizer",
     "StreetAddressRecognizer",
     "cn_id_check_char",

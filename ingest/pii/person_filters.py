@@ -20,6 +20,18 @@ loses. A rule stays only where it removes more false alarms than names (issue 13
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
   title-case words, none an organisation or place word.
 
+Two rules add names (``ADDING``; switched off, they add nothing):
+
+* ``name_lists``: an ORG/GPE/NORP span that is a list of 2-3 lexicon names, none a
+  frequent English word ("Lövgren, Meeres" as ORG): each is a PERSON;
+* ``rare_given_place``: a lone given name that spaCy calls a place or a nationality and
+  that English text seldom uses (Zipf < 3: "said Zoë to Siobhan" as GPE, "Priya" as NORP;
+  not "Austin", "Georgia", "Florence"; also as a building, product or event: "my kid
+  Siobhan" as FAC);
+* ``rare_surname_org``: a lone surname of the lexicon that spaCy calls an organisation and
+  that English text almost never uses (Zipf < 2.5: "the Overgaard novel", "early
+  Lindqvist?"; not "Costa", "Phillips" or a company such as "Siemens").
+
 Trimming (role words and labels in front, everything from a line break or a table cell on,
 a possessive) is not a rule: it never drops a name. Two rules were measured and removed
 (issue 13): "no capitalised word" and "a role word then one word" removed no false alarm
@@ -32,7 +44,7 @@ import re
 from typing import Any
 
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 RULES = (
@@ -43,6 +55,7 @@ RULES = (
     "org_needs_given_name",
     "relabel_needs_shape",
 )
+ADDING = ("name_lists", "rare_given_place", "rare_surname_org")
 DISABLED: set[str] = set()  # rules switched off (benchmarks only)
 
 # en_core_web_sm often calls an unfamiliar personal name ORG, GPE or NORP ("Amara Lopez").
@@ -81,11 +94,58 @@ def person_entities(doc: Any, default_score: float) -> tuple[list[Any], list[flo
             entities.append(name)
             scores.append(RELABELLED_NAME_SCORE)
             continue
-        name = _lexicon_name(ent) or _named_after_person_word(ent)
-        if name is not None:
-            entities.append(name)
-            scores.append(LEXICON_NAME_SCORE)
+        name = (_lexicon_name(ent) or _named_after_person_word(ent) or _rare_given_place(ent)
+                or _rare_surname_org(ent))
+        names = [name] if name is not None else _name_list(ent)
+        entities.extend(names)
+        scores.extend(LEXICON_NAME_SCORE for _ in names)
     return entities, scores
+
+
+RARE_GIVEN_ZIPF = 3.0
+RARE_SURNAME_ZIPF = 2.5
+_PLACE_LIKE = frozenset({"GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT"})
+_LIST_GLUE = frozenset({",", "and", "&"})
+
+
+def _lexicon_word(tok: Any) -> bool:
+    """A title-case name of the lexicon that is no frequent English word nor a place word."""
+    w = tok.text
+    return (_title_case(w) and is_name_word(w) and not is_frequent_word(w)
+            and w.lower() not in NOT_NAME_WORDS and w.lower() not in NOT_NAME_PARTS)
+
+
+def _name_list(ent: Any) -> list[Any]:
+    """"Lövgren, Meeres" (ORG): 2-3 lexicon names joined by commas or "and", one span each."""
+    if not _on("name_lists"):
+        return []
+    words = [t for t in ent if t.text not in _LIST_GLUE]
+    glue = [t for t in ent if t.text in _LIST_GLUE]
+    if not 2 <= len(words) <= 3 or not glue or not all(_lexicon_word(t) for t in words):
+        return []
+    from spacy.tokens import Span
+
+    return [Span(ent.doc, t.i, t.i + 1, label="PERSON") for t in words]
+
+
+def _rare_given_place(ent: Any) -> Any:
+    """A lone given name labelled GPE, NORP or LOC that English seldom uses ("Siobhan")."""
+    if not _on("rare_given_place") or ent.label_ not in _PLACE_LIKE or len(ent) != 1:
+        return None
+    tok = ent[0]
+    if not _lexicon_word(tok) or not is_given(tok.text) or zipf(tok.text) >= RARE_GIVEN_ZIPF:
+        return None
+    return _relabel(ent)
+
+
+def _rare_surname_org(ent: Any) -> Any:
+    """A lone surname labelled ORG that English almost never uses ("the Overgaard novel")."""
+    if not _on("rare_surname_org") or ent.label_ != "ORG" or len(ent) != 1:
+        return None
+    tok = ent[0]
+    if not _lexicon_word(tok) or not is_surname(tok.text) or zipf(tok.text) >= RARE_SURNAME_ZIPF:
+        return None
+    return _relabel(ent)
 
 
 def _plausible_name(ent: Any) -> bool:

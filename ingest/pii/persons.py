@@ -9,8 +9,11 @@ from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
-from ingest.pii.common import _CJK_RE, _FLAGS
-from ingest.pii.name_lexicon import is_given
+import regex as re
+
+from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given
+from ingest.pii.person_data import NOT_NAME_WORDS
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
 _EN_NAME = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?"
@@ -35,6 +38,15 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
             r"Submitted by|Signed by|Requested by)\s*[:\-]?\s+\K"
             + _EN_NAME
             + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.5,
+        ),
+        Pattern(
+            # One word is enough after "my name is", "maiden name is", "last name?", "Dear".
+            "en_name_after_name_is",
+            r"(?<![A-Za-z])(?:(?i:(?:(?:first|last|middle|maiden|family|given|sur)\s?)?name)"
+            r"\s*(?:is|was|[:?\-])|(?i:named|dear))\s+\K"
+            + _EN_NAME
+            + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{0,2}}",
             0.5,
         ),
         Pattern(
@@ -67,6 +79,35 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         # "Owner: Security Team", "Employee Assistance Program" are no names.
         return False if any(w in NOT_NAME_PARTS for w in pattern_text.lower().split()) else None
+
+
+class SpeakerNameRecognizer(ScanningRecognizer):
+    """A given name that opens a line and speaks: ``Oliver: What a wife.``, ``> Amara: ...``
+    (chat logs, transcripts, interview notes). Not an ordinary word ("Will:", "Note:"); a
+    given name that English also uses often ("Grant", "Chase", "Oliver") only before words
+    of speech, not before a value ("Grant: 500 EUR per year")."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.5
+    _SPEAKER = re.compile(rf"^[ \t>*-]*({_EN_NAME}):[ \t]+([^\n]*)", re.MULTILINE)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        out = []
+        for m in self._SPEAKER.finditer(text):
+            word = m.group(1)
+            if not is_given(word) or is_common_word(word) or word.lower() in NOT_NAME_WORDS:
+                continue
+            said = m.group(2).split()
+            if is_frequent_word(word) and (len(said) < 3 or any(ch.isdigit() for ch in m.group(2))):
+                continue
+            out.append(RecognizerResult(
+                "PERSON", m.start(1), m.end(1), self.SCORE,
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            ))
+        return out
 
 
 class ParticleNameRecognizer(PatternRecognizer):

@@ -204,6 +204,36 @@ def test_product_names_used_as_tools_stay_and_people_near_them_go(deid: Deidenti
         assert name not in redacted, redacted
 
 
+def test_capitalised_table_words_are_no_people(deid: Deidentifier) -> None:
+    """spaCy's small model calls a capitalised cell or heading word a person ("Taxi",
+    "Disposal"); words that are all frequent English words and no name stay."""
+    rows = [
+        "| Taxi or ride-hailing | 60.00 | per trip | Yes |",
+        "| Wi-Fi and roaming | 10.00 | per day | Yes |",
+        "What is the Disposal method for Job applications (not hired)?",
+    ]
+    for row in rows:
+        assert deid.session().redact(row).text == row
+
+
+def test_lone_names_spacy_mislabels_are_found(deid: Deidentifier) -> None:
+    """A lone name spaCy calls an organisation or a place, a list of surnames, a speaker
+    line, a name after "maiden name is": each is a person (issue 13, outside-written)."""
+    cases = {
+        "SE is the brainchild of our 3 founders: Lövgren, Meeres and Lindholm.": ["Lövgren", "Meeres", "Lindholm"],
+        "I'm so jealous! said Zoë to Siobhan": ["Zoë", "Siobhan"],
+        "Unlike the Overgaard novel, it's not about that.": ["Overgaard"],
+        "Her maiden name is Ostrovška": ["Ostrovška"],
+        "Amara: You saved my life!\nOliver: What a day it was.": ["Amara", "Oliver"],
+    }
+    for text, names in cases.items():
+        redacted = deid.session().redact(text).text
+        for name in names:
+            assert name not in redacted, (text, redacted)
+    for value in ("Grant: 500 EUR per year", "Note: bring a laptop.", "We flew to Georgia."):
+        assert deid.session().redact(value).text == value
+
+
 def test_counts_per_text_and_per_session(deid: Deidentifier) -> None:
     session = deid.session()
     a = session.redact(
