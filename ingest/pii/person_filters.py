@@ -24,8 +24,8 @@ Two rules add names (``ADDING``; switched off, they add nothing):
 
 * ``name_lists``: an ORG/GPE/NORP span that is a list of 2-3 lexicon names, none a
   frequent English word ("Lövgren, Meeres" as ORG): each is a PERSON;
-* ``rare_given_place``: a lone given name that spaCy calls a place or a nationality and
-  that English text seldom uses (Zipf < 3: "said Zoë to Siobhan" as GPE, "Priya" as NORP;
+* ``rare_given_place``: a lone given name or surname that spaCy calls a place or a
+  nationality and that English text seldom uses (Zipf < 3: "said Zoë to Siobhan" as GPE, "Priya" as NORP;
   not "Austin", "Georgia", "Florence"; also as a building, product or event: "my kid
   Siobhan" as FAC);
 * ``rare_surname_org``: a lone surname of the lexicon that spaCy calls an organisation and
@@ -129,11 +129,12 @@ def _name_list(ent: Any) -> list[Any]:
 
 
 def _rare_given_place(ent: Any) -> Any:
-    """A lone given name labelled GPE, NORP or LOC that English seldom uses ("Siobhan")."""
+    """A lone lexicon name labelled GPE, NORP, LOC ... that English seldom uses ("Siobhan",
+    "Borges")."""
     if not _on("rare_given_place") or ent.label_ not in _PLACE_LIKE or len(ent) != 1:
         return None
     tok = ent[0]
-    if not _lexicon_word(tok) or not is_given(tok.text) or zipf(tok.text) >= RARE_GIVEN_ZIPF:
+    if not _lexicon_word(tok) or zipf(tok.text) >= RARE_GIVEN_ZIPF:
         return None
     return _relabel(ent)
 

@@ -9,10 +9,12 @@ from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
+from collections import Counter
+
 import regex as re
 
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, zipf
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
@@ -85,7 +87,8 @@ class SpeakerNameRecognizer(ScanningRecognizer):
     """A given name that opens a line and speaks: ``Oliver: What a wife.``, ``> Amara: ...``
     (chat logs, transcripts, interview notes). Not an ordinary word ("Will:", "Note:"); a
     given name that English also uses often ("Grant", "Chase", "Oliver") only before words
-    of speech, not before a value ("Grant: 500 EUR per year")."""
+    of speech, not before a value ("Grant: 500 EUR per year"). A word no lexicon knows and
+    English hardly uses (Zipf < 2) is a speaker when it opens two such lines ("Minea: ...")."""
 
     ENTITY = "PERSON"
     SCORE = 0.5
@@ -93,9 +96,13 @@ class SpeakerNameRecognizer(ScanningRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         out = []
-        for m in self._SPEAKER.finditer(text):
+        speakers = list(self._SPEAKER.finditer(text))
+        turns = Counter(m.group(1) for m in speakers)
+        for m in speakers:
             word = m.group(1)
-            if not is_given(word) or is_common_word(word) or word.lower() in NOT_NAME_WORDS:
+            if is_common_word(word) or word.lower() in NOT_NAME_WORDS:
+                continue
+            if not is_given(word) and (turns[word] < 2 or is_name_word(word) or zipf(word) >= 2.0):
                 continue
             said = m.group(2).split()
             if is_frequent_word(word) and (len(said) < 3 or any(ch.isdigit() for ch in m.group(2))):

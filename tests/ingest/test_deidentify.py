@@ -225,6 +225,8 @@ def test_lone_names_spacy_mislabels_are_found(deid: Deidentifier) -> None:
         "Unlike the Overgaard novel, it's not about that.": ["Overgaard"],
         "Her maiden name is Ostrovška": ["Ostrovška"],
         "Amara: You saved my life!\nOliver: What a day it was.": ["Amara", "Oliver"],
+        "Minea: What a wife.\nMinea: Remember me, Minea?": ["Minea"],  # in no lexicon
+        "SE was founded by Taylor, Borges and Schleich.": ["Borges"],
     }
     for text, names in cases.items():
         redacted = deid.session().redact(text).text
