@@ -285,9 +285,9 @@ class Deidentifier:
                 recognizers.append(getattr(predefined, class_name)(supported_language="en"))
         recognizers.extend(custom_recognizers(entities))
         if "PERSON" in entities:
-            from ingest.pii.name_lexicon import common_words, name_lists
+            from ingest.pii.name_lexicon import common_words, country_names, name_lists
 
-            name_lists(), common_words()  # read once, here, not on the first document
+            name_lists(), common_words(), country_names()  # read once, here, not on the first document
         supported = {e for r in recognizers for e in r.supported_entities}
         unknown = entities - supported
         if unknown:

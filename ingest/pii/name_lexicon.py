@@ -65,6 +65,18 @@ def common_words() -> frozenset[str]:
     return frozenset(w.lower() for w in Lorem.word_list) | frozenset(STOP_WORDS)
 
 
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Country names in English, lower-cased (Faker's list: "Montenegro" is a surname too)."""
+    from faker.providers.address.en_US import Provider as Address
+
+    return frozenset(c.lower() for c in Address.countries)
+
+
+def is_country(word: str) -> bool:
+    return word.lower() in country_names()
+
+
 def is_given(word: str) -> bool:
     return word.lower() in name_lists()[0]
 

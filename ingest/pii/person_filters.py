@@ -25,9 +25,9 @@ Two rules add names (``ADDING``; switched off, they add nothing):
 * ``name_lists``: an ORG/GPE/NORP span that is a list of 2-3 lexicon names, none a
   frequent English word ("Lövgren, Meeres" as ORG): each is a PERSON;
 * ``rare_given_place``: a lone given name or surname that spaCy calls a place or a
-  nationality and that English text seldom uses (Zipf < 3: "said Zoë to Siobhan" as GPE, "Priya" as NORP;
-  not "Austin", "Georgia", "Florence"; also as a building, product or event: "my kid
-  Siobhan" as FAC);
+  nationality and that English text seldom uses (Zipf < 3.5: "said Zoë to Siobhan" as GPE,
+  "Priya" as NORP, "Borges" as GPE; not "Austin", "Georgia", "Florence", nor a country:
+  "Montenegro"); also as a building, product or event ("my kid Siobhan" as FAC);
 * ``rare_surname_org``: a lone surname of the lexicon that spaCy calls an organisation and
   that English text almost never uses (Zipf < 2.5: "the Overgaard novel", "early
   Lindqvist?"; not "Costa", "Phillips" or a company such as "Siemens").
@@ -44,7 +44,9 @@ import re
 from typing import Any
 
 from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, ROLE_WORDS, TOOL_PREPOSITIONS
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
+from ingest.pii.name_lexicon import (
+    is_common_word, is_country, is_frequent_word, is_given, is_name_word, is_surname, zipf,
+)
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 RULES = (
@@ -102,7 +104,7 @@ def person_entities(doc: Any, default_score: float) -> tuple[list[Any], list[flo
     return entities, scores
 
 
-RARE_GIVEN_ZIPF = 3.0
+RARE_GIVEN_ZIPF = 3.5
 RARE_SURNAME_ZIPF = 2.5
 _PLACE_LIKE = frozenset({"GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT"})
 _LIST_GLUE = frozenset({",", "and", "&"})
@@ -111,7 +113,7 @@ _LIST_GLUE = frozenset({",", "and", "&"})
 def _lexicon_word(tok: Any) -> bool:
     """A title-case name of the lexicon that is no frequent English word nor a place word."""
     w = tok.text
-    return (_title_case(w) and is_name_word(w) and not is_frequent_word(w)
+    return (_title_case(w) and is_name_word(w) and not is_frequent_word(w) and not is_country(w)
             and w.lower() not in NOT_NAME_WORDS and w.lower() not in NOT_NAME_PARTS)
 
 

@@ -232,7 +232,7 @@ def test_lone_names_spacy_mislabels_are_found(deid: Deidentifier) -> None:
         redacted = deid.session().redact(text).text
         for name in names:
             assert name not in redacted, (text, redacted)
-    for value in ("Grant: 500 EUR per year", "Note: bring a laptop.", "We flew to Georgia."):
+    for value in ("Grant: 500 EUR per year", "Note: bring a laptop.", "We flew to Georgia.", "I live in Montenegro."):
         assert deid.session().redact(value).text == value
 
 
