@@ -13,10 +13,17 @@ The choice is deterministic and favours the questions a document most likely ans
 sentence: a heading that is a question, then amounts, rules and procedures, then the rest
 (`rank`); within a rank, reading order. One question per document in turn, the documents of
 each round by rank, then by id, until there are enough.
+
+A heading says what a section is about, not that the served model answers it: with a `check`
+(the answer service, asked in a background thread), `ExampleQuestions` asks the candidates in
+that order until `wanted` per language were answered grounded, and offers those first, the
+unchecked next, and the ones the service suppressed last. A click on an example then gets
+a cited answer, not a suppression, whatever the model.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -29,6 +36,9 @@ from kb_service.text import has_cjk, is_cjk
 from kb_service.types import Passage
 
 Language = Literal["en", "zh"]
+Check = Callable[[str], bool]  # True when the service answers the question grounded
+
+log = logging.getLogger(__name__)
 
 # Documents read at most for one set of examples: enough to spread three over documents,
 # few enough that a large store is not read whole.
@@ -212,21 +222,93 @@ class ExampleQuestions:
     """Example questions, computed once per state of the knowledge base.
 
     `signature` says what is indexed (e.g. document ids and versions); the store is read
-    again only when it changes, so the chat's first screen costs no store scan."""
+    again only when it changes, so the chat's first screen costs no store scan. With a
+    `check`, `start_checking` asks the candidates in the background (see the module text)."""
 
-    def __init__(self, store: VectorStore, signature: Callable[[], Hashable], *, pool: int = 10) -> None:
+    def __init__(
+        self, store: VectorStore, signature: Callable[[], Hashable], *, pool: int = 10,
+        check: Check | None = None, wanted: int = 3,
+    ) -> None:
         self._store = store
         self._signature = signature
         self._pool = pool
+        self._check = check
+        self._wanted = wanted
         self._lock = threading.Lock()
         self._cached: tuple[Hashable, dict[Language | None, list[ExampleQuestion]]] | None = None
+        self._verdicts: dict[str, bool] = {}  # question -> answered grounded, for the cached signature
+        self._checking: threading.Thread | None = None
+        self._checked: Hashable | None = None  # the signature whose check ran to its end
 
     def get(self, n: int = 3, language: Language | None = None) -> list[ExampleQuestion]:
+        found = self._candidates(language)
+        if self._check is not None:
+            self.start_checking()
+        with self._lock:
+            verdicts = dict(self._verdicts)
+        answered = [q for q in found if verdicts.get(q.question) is True]
+        unchecked = [q for q in found if q.question not in verdicts]
+        suppressed = [q for q in found if verdicts.get(q.question) is False]
+        return (answered + unchecked + suppressed)[:n]
+
+    def verdicts(self) -> dict[str, bool]:
+        with self._lock:
+            return dict(self._verdicts)
+
+    def _candidates(self, language: Language | None) -> list[ExampleQuestion]:
         signature = self._signature()
         with self._lock:
             if self._cached is None or self._cached[0] != signature:
                 self._cached = (signature, {})
+                self._verdicts = {}
             by_language = self._cached[1]
             if language not in by_language:
                 by_language[language] = example_questions(self._store, self._pool, language)
-            return by_language[language][:n]
+            return by_language[language]
+
+    def start_checking(self) -> None:
+        """Ask the candidates in a daemon thread, unless a check is running or has run for
+        what is indexed now."""
+        signature = self._signature()
+        with self._lock:
+            if self._check is None or (self._checking is not None and self._checking.is_alive()):
+                return
+            if self._checked is not None and self._checked == signature:
+                return
+            self._checking = threading.Thread(target=self.check_now, name="example-questions", daemon=True)
+            self._checking.start()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for a running check to end; True when none is running."""
+        with self._lock:
+            thread = self._checking
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def check_now(self) -> None:
+        """Ask candidates in order until `wanted` per language were answered grounded (or all
+        were asked); stops early when the indexed documents change."""
+        assert self._check is not None
+        signature = self._signature()
+        candidates = self._candidates(None)
+        languages = {q.language for q in candidates}
+        for question in candidates:
+            with self._lock:
+                if self._cached is None or self._cached[0] != signature:
+                    return
+                good = [q.language for q in candidates if self._verdicts.get(q.question) is True]
+                if all(good.count(lang) >= self._wanted for lang in languages):
+                    break
+                if question.question in self._verdicts or good.count(question.language) >= self._wanted:
+                    continue
+            try:
+                answered = self._check(question.question)
+            except Exception as exc:  # the model server down: leave it unchecked, try later
+                log.warning("example question not checked (%s); it stays on offer", type(exc).__name__)
+                return
+            with self._lock:
+                if self._cached is not None and self._cached[0] == signature:
+                    self._verdicts[question.question] = answered
+        with self._lock:
+            self._checked = signature

@@ -43,6 +43,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.state.feedback = FeedbackService(settings.feedback_path, scrub=built.scrub)
         app.state.uploads = uploads = make_upload_queue(built, on_finished=app.state.metrics.observe_job)
         uploads.start()  # resumes uploads a previous run accepted but did not finish
+        if settings.example_check:
+            examples.examples_of(app).start_checking()  # a first click on an example gets an answer
         log.info("kb-service API ready")
         try:
             yield

@@ -38,6 +38,7 @@ class ApiProcess:
             "KB_API_KEYS": READER_KEY,
             "KB_ADMIN_KEYS": ADMIN_KEY,
             "KB_LLM_MAX_TOKENS": "96",
+            "KB_EXAMPLE_CHECK": "false",  # no background answers beside the load and fault clients
             "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
             **{f"KB_{k.upper()}": str(v) for k, v in env.items()},
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from api.auth import Reader
@@ -28,18 +28,28 @@ class ExampleList(BaseModel):
     questions: list[Example]
 
 
-async def _examples(request: Request) -> ExampleQuestions:
-    """One cache per app, made at first use; it rereads the store when a document changes."""
-    state = request.app.state
+def examples_of(app: FastAPI) -> ExampleQuestions:
+    """One cache per app, made at first use; it rereads the store when a document changes and,
+    with KB_EXAMPLE_CHECK, asks its questions through the answer service in the background."""
+    state = app.state
     if getattr(state, "examples", None) is None:
-        pipeline = state.services.pipeline
+        services = state.services
+        pipeline = services.pipeline
 
         def signature() -> tuple[tuple[str, str], ...]:
             indexed = pipeline.ledger.list()
             return tuple(sorted((d.document_id, d.version) for d in indexed if d.status == DocumentStatus.INDEXED))
 
-        state.examples = ExampleQuestions(pipeline.store, signature)
+        def answered(question: str) -> bool:
+            return services.answers.ask(question).grounded
+
+        check = answered if state.settings.example_check else None
+        state.examples = ExampleQuestions(pipeline.store, signature, check=check)
     return state.examples
+
+
+async def _examples(request: Request) -> ExampleQuestions:
+    return examples_of(request.app)
 
 
 @router.get(
@@ -47,7 +57,9 @@ async def _examples(request: Request) -> ExampleQuestions:
     response_model=ExampleList,
     summary="Example questions from the section titles of the indexed documents",
     description="Deterministic; at most one question per document until every document has one. "
-    "Questions in `lang` come first when there are any; each question is in its section title's language.",
+    "Questions in `lang` come first when there are any; each question is in its section title's language. "
+    "With KB_EXAMPLE_CHECK (the default) questions the service answered grounded come first, then those "
+    "not asked yet, then those it suppressed.",
 )
 def examples(
     _: Reader,

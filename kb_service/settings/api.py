@@ -27,6 +27,11 @@ class APISettings(BaseModel):
     open_access: bool = Field(
         False, description="Allow requests without a key, with admin rights. Only for local use; warned about at start."
     )
+    example_check: bool = Field(
+        True,
+        description="Ask the chat's example questions in the background (from start-up, and again when the "
+        "documents change) and offer those answered grounded first, so a first click gets a cited answer.",
+    )
     cors_origins: EnvList = Field(default_factory=list, description="Origins allowed by CORS; empty = none.")
     max_request_kb: int = Field(256, ge=1, description="Largest JSON request body in KiB (uploads use max_file_mb).")
     api_url: str | None = Field(

@@ -33,6 +33,7 @@ def api_settings(data_dir: Path, llm_url: str, **overrides: object) -> Settings:
         "api_keys": [READER_KEY],
         "admin_keys": [ADMIN_KEY],
         "llm_max_tokens": 96,
+        "example_check": False,  # no background answers beside a test's own; its tests turn it on
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

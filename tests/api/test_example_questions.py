@@ -4,6 +4,7 @@ same every time, and never with personal data in them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,12 @@ from ingest.deidentify import Deidentifier
 from ingest.pipeline import Pipeline
 from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.text import has_cjk
-from tests.api.conftest import ADMIN_KEY, READER_KEY, api_settings, auth, free_port, travel_policy_pdf
+from kb_service.llm.generator import Generation
+from kb_service.prompting import REFUSAL_EN
+from tests.answer.test_answer_service import ScriptedGenerator
+from tests.api.conftest import (
+    ADMIN_KEY, READER_KEY, TRAVEL_FACTS, api_settings, auth, free_port, travel_policy_pdf,
+)
 from tests.corpus.pdfgen import DocSpec, Section, policy_document, write_pdf
 
 NAME, EMAIL = "Maria Gonzalez", "maria.gonzalez@example.com"
@@ -129,5 +135,68 @@ def test_examples_route_needs_a_reader_key_and_answers_in_the_spec_shape(
             }
             assert client.get("/v1/examples", headers=auth(ADMIN_KEY), params={"n": 11}).status_code == 422
             assert client.get("/v1/examples", headers=auth(ADMIN_KEY), params={"lang": "fr"}).status_code == 422
+    finally:
+        services.close()
+
+
+class HotelsOnly(ScriptedGenerator):
+    """Answers the hotel question with the policy's sentence and declines every other one:
+    the real answer service then finds one example grounded and suppresses the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(REFUSAL_EN)
+
+    def generate(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Generation:
+        question = messages[-1]["content"].rsplit("Question:", 1)[-1]
+        self.text = f"{TRAVEL_FACTS['hotel']} [1]" if "hotel" in question.lower() else REFUSAL_EN
+        return super().generate(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+
+
+def test_examples_the_service_answers_come_first(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, deidentifier: Deidentifier
+) -> None:
+    """KB_EXAMPLE_CHECK: from start-up the service asks its example questions (the real answer
+    service and verifier, a generator that only knows the hotel rule) and offers the grounded
+    one first, the suppressed ones after it."""
+    settings = api_settings(tmp_path / "data", f"http://127.0.0.1:{free_port()}/v1", example_check=True)
+    generator = HotelsOnly()
+    services = build_services(settings, embedder=embedder, deidentifier=deidentifier, generator=generator)
+    try:
+        assert services.pipeline.ingest_file(travel_policy_pdf(tmp_path)).status == "ingested"
+        app = create_app(settings, services=services)
+        with TestClient(app) as client:  # the lifespan starts the check
+            assert app.state.examples.wait(timeout=120)
+            body = client.get("/v1/examples", headers=auth(READER_KEY), params={"n": 3}).json()
+            verdicts = app.state.examples.verdicts()
+            calls = len(generator.calls)
+            assert client.get("/v1/examples", headers=auth(READER_KEY)).status_code == 200
+            assert app.state.examples.wait(timeout=30) and len(generator.calls) == calls  # asked once
+        questions = [q["question"] for q in body["questions"]]
+        assert questions[0] == "What does the Travel Policy say about hotels?", questions
+        assert verdicts["What does the Travel Policy say about hotels?"] is True
+        assert verdicts["What does the Travel Policy say about meals?"] is False
+        assert "What does the Travel Policy say about meals?" in questions[1:]  # suppressed: offered last
+        asked = {m[-1]["content"].rsplit("Question:", 1)[-1].strip() for m in generator.calls}
+        assert asked == set(verdicts)  # one model call per checked question
+    finally:
+        services.close()
+
+
+def test_examples_stay_unchecked_when_the_model_server_is_down(
+    indexed: Pipeline, embedder: SentenceTransformerEmbedder, deidentifier: Deidentifier, tmp_path: Path
+) -> None:
+    """No model server at KB_LLM_URL (a closed port): the check gives up at once, says so in
+    the log, and the examples are offered as headings give them."""
+    settings = api_settings(tmp_path / "data", f"http://127.0.0.1:{free_port()}/v1", example_check=True)
+    services = build_services(settings, embedder=embedder, deidentifier=deidentifier)
+    try:
+        def signature() -> tuple[tuple[str, str], ...]:
+            return tuple(sorted((d.document_id, d.version) for d in indexed.ledger.list() if d.status == "indexed"))
+
+        cache = ExampleQuestions(indexed.store, signature, check=lambda q: services.answers.ask(q).grounded)
+        plain = ExampleQuestions(indexed.store, signature).get(3)
+        cache.check_now()
+        assert cache.verdicts() == {}
+        assert cache.get(3) == plain
     finally:
         services.close()
