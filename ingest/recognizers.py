@@ -26,6 +26,7 @@ from ingest.pii.persons import (
     EnglishPersonCueRecognizer,
     LatinSpacyRecognizer,
     ParticleNameRecognizer,
+    CreditNameRecognizer,
     SpeakerNameRecognizer,
 )
 from ingest.pii.intl_addresses import InternationalAddressRecognizer
@@ -62,6 +63,7 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
         out.append(ParticleNameRecognizer())
         out.append(NameShapeRecognizer())
         out.append(SpeakerNameRecognizer())
+        out.append(CreditNameRecognizer())
     return out
 
 
@@ -81,6 +83,7 @@ __all__ = [
     "OffsetContextEnhancer",
     "ParticleNameRecognizer",
     "SpeakerNameRecognizer",
+    "CreditNameRecognizer",
     "PassportRecognizer",
     "StreetAddressRecognizer",
     "cn_id_check_char",

@@ -14,7 +14,7 @@ from collections import Counter
 import regex as re
 
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, zipf
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
 from ingest.pii.person_data import NOT_NAME_WORDS
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
@@ -81,6 +81,34 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         # "Owner: Security Team", "Employee Assistance Program" are no names.
         return False if any(w in NOT_NAME_PARTS for w in pattern_text.lower().split()) else None
+
+
+class CreditNameRecognizer(PatternRecognizer):
+    """A name after the credit of a work or a check: ``Directed by Quionia Bermúdez``,
+    ``Written by ...``, ``Checked by ...``. Teams and departments come after the same words
+    ("Checked by Human Resources"), so the first word must be a given name or the last a
+    surname of the lexicon."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "en_name_after_credit",
+            r"(?<![A-Za-z])(?i:(?:written|authored|edited|translated|compiled|checked|verified|"
+            r"authori[sz]ed|directed|produced|presented|hosted|illustrated|narrated)\s+by|starring)"
+            r"\s*[:\-]?\s+\K" + _EN_NAME + rf"(?:\s+\p{{Lu}}\.)?(?:\s+{_EN_NAME}){{1,2}}",
+            0.5,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON", name="CreditNameRecognizer", patterns=self.PATTERNS, global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        words = pattern_text.split()
+        if any(w.lower() in NOT_NAME_PARTS for w in words):
+            return False
+        return None if is_given(words[0]) or is_surname(words[-1]) else False
 
 
 class SpeakerNameRecognizer(ScanningRecognizer):

@@ -227,12 +227,14 @@ def test_lone_names_spacy_mislabels_are_found(deid: Deidentifier) -> None:
         "Amara: You saved my life!\nOliver: What a day it was.": ["Amara", "Oliver"],
         "Minea: What a wife.\nMinea: Remember me, Minea?": ["Minea"],  # in no lexicon
         "SE was founded by Taylor, Borges and Schleich.": ["Borges"],
+        "Mystery & Suspense\nDirected By:    Quionia Bermúdez": ["Quionia Bermúdez"],
     }
     for text, names in cases.items():
         redacted = deid.session().redact(text).text
         for name in names:
             assert name not in redacted, (text, redacted)
-    for value in ("Grant: 500 EUR per year", "Note: bring a laptop.", "We flew to Georgia.", "I live in Montenegro."):
+    for value in ("Grant: 500 EUR per year", "Note: bring a laptop.", "We flew to Georgia.", "I live in Montenegro.",
+                  "Checked by Human Resources"):
         assert deid.session().redact(value).text == value
 
 
