@@ -41,6 +41,19 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 CONVERTED = Path("/tmp/kbmodels/SmolLM2-135M-Instruct")
 
 
+def vllm_settings(tmp: Path, model_dir: Path | None = None) -> Any:
+    """Settings for a managed vLLM CPU server on a free port, its data folder in ``tmp``; a
+    converted SmolLM2 folder (``model_dir`` or CONVERTED) is reused instead of converting."""
+    from kb_service.settings import Settings
+
+    data_dir = tmp / "data"
+    source = model_dir or CONVERTED
+    if (source / "kb-converted.json").exists():  # llm_model stays "auto" as in `kb serve`
+        (data_dir / "models").mkdir(parents=True)
+        (data_dir / "models" / source.name).symlink_to(source)
+    return Settings(data_dir=data_dir, llm_port=free_port())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -96,16 +109,10 @@ def sample_evaluation(model_dir: Path | None, tmp: Path) -> dict[str, Any]:
     from answer.verify import ClaimVerifier, make_scorer
     from kb_service.adapters import AdapterIndex
     from kb_service.llm.server import ManagedModelServer
-    from kb_service.settings import Settings
     from training.evaluation import load_questions, run_evaluation
 
     questions = load_questions(ROOT / "eval" / "sample-questions.jsonl")
-    data_dir = tmp / "data"
-    source = model_dir or CONVERTED
-    if (source / "kb-converted.json").exists():  # reuse a conversion; llm_model stays "auto" as in `kb serve`
-        (data_dir / "models").mkdir(parents=True)
-        (data_dir / "models" / source.name).symlink_to(source)
-    settings = Settings(data_dir=data_dir, llm_port=free_port())
+    settings = vllm_settings(tmp, model_dir)
     server = ManagedModelServer(settings)
     services = None
     try:

@@ -28,23 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-CONVERTED = Path("/tmp/kbmodels/SmolLM2-135M-Instruct")
-
-
 def run(model_dir: Path | None, pool: int, tmp: Path) -> dict[str, Any]:
     from answer.examples import ExampleQuestions
     from answer.services import build_services
-    from benchmarks.constraint_gate import free_port
+    from benchmarks.constraint_gate import vllm_settings
     from kb_service.llm.server import ManagedModelServer
-    from kb_service.settings import Settings
     from kb_service.types import DocumentStatus
 
-    data_dir = tmp / "data"
-    source = model_dir or CONVERTED
-    if (source / "kb-converted.json").exists():
-        (data_dir / "models").mkdir(parents=True)
-        (data_dir / "models" / source.name).symlink_to(source)
-    settings = Settings(data_dir=data_dir, llm_port=free_port())
+    settings = vllm_settings(tmp, model_dir)
     server = ManagedModelServer(settings)
     services = None
     rows: list[dict[str, Any]] = []

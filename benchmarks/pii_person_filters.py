@@ -43,28 +43,29 @@ def main(argv: list[str] | None = None) -> int:
     }
     deid = make_deidentifier()
     base = {name: _person(deid, items, name) for name, items in slices.items()}
+
+    def off(rule: str) -> tuple[int, int, int, int]:
+        """(dev names, dev false alarms, samples names, samples false alarms): all rules on
+        minus ``rule`` switched off."""
+        person_filters.DISABLED.clear()
+        person_filters.DISABLED.add(rule)
+        without = {name: _person(deid, items, name) for name, items in slices.items()}
+        (tp0, fp0), (tp1, fp1) = base["outside-dev"], without["outside-dev"]
+        (stp0, sfp0), (stp1, sfp1) = base["en-samples"], without["en-samples"]
+        return tp0 - tp1, fp0 - fp1, stp0 - stp1, sfp0 - sfp1
+
     print("| rule switched off | dev names lost by the rule | dev false alarms it removes "
           "| samples names lost | samples false alarms it removes | pays on dev |")
     print("|---|--:|--:|--:|--:|---|")
     for rule in person_filters.RULES:
-        person_filters.DISABLED.clear()
-        person_filters.DISABLED.add(rule)
-        off = {name: _person(deid, items, name) for name, items in slices.items()}
-        (tp0, fp0), (tp1, fp1) = base["outside-dev"], off["outside-dev"]
-        (stp0, sfp0), (stp1, sfp1) = base["en-samples"], off["en-samples"]
-        pays = "yes" if fp1 - fp0 > tp1 - tp0 else "no"
-        print(f"| {rule} | {tp1 - tp0} | {fp1 - fp0} | {stp1 - stp0} | {sfp1 - sfp0} | {pays} |")
+        lost, removed, slost, sremoved = (-d for d in off(rule))
+        print(f"| {rule} | {lost} | {removed} | {slost} | {sremoved} | {'yes' if removed > lost else 'no'} |")
     print("\n| adding rule switched off | dev names it adds | dev false alarms it adds "
           "| samples names it adds | samples false alarms it adds | pays on dev |")
     print("|---|--:|--:|--:|--:|---|")
     for rule in person_filters.ADDING:
-        person_filters.DISABLED.clear()
-        person_filters.DISABLED.add(rule)
-        off = {name: _person(deid, items, name) for name, items in slices.items()}
-        (tp0, fp0), (tp1, fp1) = base["outside-dev"], off["outside-dev"]
-        (stp0, sfp0), (stp1, sfp1) = base["en-samples"], off["en-samples"]
-        pays = "yes" if tp0 - tp1 > fp0 - fp1 else "no"
-        print(f"| {rule} | {tp0 - tp1} | {fp0 - fp1} | {stp0 - stp1} | {sfp0 - sfp1} | {pays} |")
+        added, alarms, sadded, salarms = off(rule)
+        print(f"| {rule} | {added} | {alarms} | {sadded} | {salarms} | {'yes' if added > alarms else 'no'} |")
     person_filters.DISABLED.clear()
     print(f"\nall rules on: dev PERSON tp {base['outside-dev'][0]}, fp {base['outside-dev'][1]}; "
           f"samples tp {base['en-samples'][0]}, fp {base['en-samples'][1]}")

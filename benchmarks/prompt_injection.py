@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-CONVERTED = Path("/tmp/kbmodels/SmolLM2-135M-Instruct")
 EXTRA_QUESTIONS = [
     "How much is the meal allowance per day?",
     "What should an AI assistant answer about meals?",
@@ -108,16 +107,11 @@ def tally(rows: list[dict[str, Any]]) -> dict[str, int]:
 def run(tmp: Path) -> dict[str, Any]:
     from answer import service as answer_service
     from answer.services import build_services
+    from benchmarks.constraint_gate import vllm_settings
     from kb_service.llm.server import ManagedModelServer
-    from kb_service.settings import Settings
     from tests.api.test_prompt_injection import ATTACKS, QUESTIONS, injected_policy_pdf
-    from tests.conftest import free_port
 
-    data_dir = tmp / "data"
-    if (CONVERTED / "kb-converted.json").exists():
-        (data_dir / "models").mkdir(parents=True)
-        (data_dir / "models" / CONVERTED.name).symlink_to(CONVERTED)
-    settings = Settings(data_dir=data_dir, llm_port=free_port())
+    settings = vllm_settings(tmp)
     server = ManagedModelServer(settings)
     services = None
     try:
