@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.asgi import route_template, status_tracking
-from kb_service.audit import AuditLog, AuditNote, event_line, key_id
+from kb_service.audit import AuditLog, AuditNote, document_ref, event_line, key_id
 
 SCOPE_KEY = "kb.audit"  # the per-request AuditNote in the ASGI scope
 
@@ -72,6 +72,8 @@ class AuditMiddleware:
         if note.target is None:
             params = scope.get("path_params") or {}
             note.target = str(next(iter(params.values()))) if len(params) == 1 else None
+            if "document_id" in params and note.target is not None:
+                note.target = document_ref(note.target)
         client = scope.get("client")
         line = event_line(
             action=ACTIONS.get((method, route), "key.use"),

@@ -69,13 +69,13 @@ def show(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Docum
 @app.command()
 def delete(ctx: typer.Context, document: Annotated[str, typer.Argument(help="Document id or source name.")], as_json: JsonOption = False) -> None:
     """Delete a document and every chunk of it from the index."""
-    from kb_service.audit import record_cli
+    from kb_service.audit import document_ref, record_cli
 
     app_ctx: AppContext = ctx.obj
     try:
         info = app_ctx.pipeline(warm=False).delete(document)
     except DocumentNotFoundError as exc:
-        record_cli(app_ctx.settings, "document.delete", command="kb docs delete", target=document, ok=False)
+        record_cli(app_ctx.settings, "document.delete", command="kb docs delete", target=document_ref(document), ok=False)
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from exc
     record_cli(

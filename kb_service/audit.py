@@ -9,8 +9,9 @@ Uploads, deletions, adapter promotions and rollbacks get their own action names,
 keyed request is recorded as ``key.use``. A line says who (``key_id``: a fingerprint of the key's SHA-256,
 never the key; the role; the client address), what (action, method, route template, target,
 status) and when (UTC). Request bodies, query strings, questions and answers are never
-written: a target is a path parameter (a document id or source name, an adapter name) or the
-upload's sanitised file name, the same identifier the ledger already keeps.
+written: a target is a path parameter (an adapter name, a job id) or a document's id (a
+document named by its source name in the path, and an upload, are recorded by id: a file
+name may hold a person's name, and the ledger lists the id beside the de-identified name).
 
 Each event is written with one ``write()`` on a descriptor opened with ``O_APPEND``, under a
 lock, and lines are kept below ``PIPE_BUF``: concurrent requests, and API replicas sharing the
@@ -26,6 +27,7 @@ import json
 import logging
 import os
 import select
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -34,11 +36,20 @@ from pathlib import Path
 from typing import Any
 
 from kb_service.settings import Settings
+from kb_service.types import document_id_for
 
 log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = getattr(select, "PIPE_BUF", 4096)
 MAX_TARGET_CHARS = 300
+_DOCUMENT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def document_ref(value: str) -> str:
+    """A document as the audit log names it: its id. A document may be named by its source
+    name (`/v1/documents/{document_id}`, `kb docs delete`), and a file name may hold a
+    person's name: that becomes its id."""
+    return value if _DOCUMENT_ID.fullmatch(value) else document_id_for(value)
 
 
 def hash_key(key: str) -> str:

@@ -122,7 +122,7 @@ async def upload(
     prefer: Annotated[str | None, Header(description="RFC 7240: `respond-async`, `wait=N` (seconds)")] = None,
 ) -> Response:
     source = safe_source_name(file.filename)
-    audit.target, audit.detail["document_id"] = source, document_id_for(source)
+    audit.target = audit.detail["document_id"] = document_id_for(source)  # a name may hold a person's
     wait, asynchronous = requested_wait(prefer, settings.upload_wait_seconds)
     file.file.seek(0)
     try:

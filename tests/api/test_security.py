@@ -194,7 +194,7 @@ def test_audit_log_records_who_did_what_and_how_it_ended(client: TestClient, tmp
     admin_id, reader_id = key_id(hash_key(ADMIN_KEY)), key_id(hash_key(READER_KEY))
     summary = [(e["action"], e["method"], e["route"], e["key_id"], e["role"], e["target"], e["status"]) for e in events]
     assert summary == [
-        ("document.upload", "POST", "/v1/documents", admin_id, "admin", "travel-policy.pdf", 201),
+        ("document.upload", "POST", "/v1/documents", admin_id, "admin", document_id, 201),  # never a file name
         ("key.use", "GET", "/v1/documents", reader_id, "reader", None, 200),
         ("key.use", "GET", "/v1/documents", None, None, None, 401),
         ("key.use", "GET", "/v1/documents", key_id(hash_key("wrong-key")), None, None, 401),
@@ -202,7 +202,7 @@ def test_audit_log_records_who_did_what_and_how_it_ended(client: TestClient, tmp
         ("adapter.promote", "POST", "/v1/adapters/{name}/promote", admin_id, "admin", "nope", 404),
         ("adapter.rollback", "POST", "/v1/adapters/rollback", admin_id, "admin", None, 409),
         ("document.delete", "DELETE", "/v1/documents/{document_id}", admin_id, "admin", document_id, 200),
-        ("document.delete", "DELETE", "/v1/documents/{document_id}", admin_id, "admin", "travel-policy.pdf", 404),
+        ("document.delete", "DELETE", "/v1/documents/{document_id}", admin_id, "admin", document_id, 404),  # by name
     ]
     assert events[0]["detail"] == {"document_id": document_id}
     assert events[5]["detail"] == {"forced": True}

@@ -51,14 +51,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_long_pdf_gets_time_per_page_that_a_flat_limit_would_refuse(tmp_path: Path, report: Path) -> None:
     data = report.read_bytes()
-    # 90 pages take 5-20 s to read here: more than a flat 2 s, well within 2 s + 90 x 1 s
-    flat = IsolatedParser(settings(tmp_path, parse_timeout_s=2, parse_seconds_per_page=0))
+    # 90 pages take 2-20 s to read here: more than a flat 0.5 s, well within 0.5 s + 90 x 1 s
+    flat = IsolatedParser(settings(tmp_path, parse_timeout_s=0.5, parse_seconds_per_page=0))
     try:
-        with pytest.raises(ParseTimeoutError, match=r"report.pdf: parsing took longer than 2 s \(limit KB_PARSE_TIMEOUT_S\)"):
+        with pytest.raises(ParseTimeoutError, match=r"report.pdf: parsing took longer than 0.5 s \(limit KB_PARSE_TIMEOUT_S\)"):
             flat.parse(data, "report.pdf")
     finally:
         flat.close()
-    scaled = IsolatedParser(settings(tmp_path, parse_timeout_s=2, parse_seconds_per_page=1.0))
+    scaled = IsolatedParser(settings(tmp_path, parse_timeout_s=0.5, parse_seconds_per_page=1.0))
     try:
         parsed = scaled.parse(data, "report.pdf")
     finally:
