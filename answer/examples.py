@@ -239,6 +239,7 @@ class ExampleQuestions:
         self._verdicts: dict[str, bool] = {}  # question -> answered grounded, for the cached signature
         self._checking: threading.Thread | None = None
         self._checked: Hashable | None = None  # the signature whose check ran to its end
+        self._stopping = threading.Event()
 
     def get(self, n: int = 3, language: Language | None = None) -> list[ExampleQuestion]:
         found = self._candidates(language)
@@ -273,10 +274,15 @@ class ExampleQuestions:
         with self._lock:
             if self._check is None or (self._checking is not None and self._checking.is_alive()):
                 return
-            if self._checked is not None and self._checked == signature:
+            if self._stopping.is_set() or (self._checked is not None and self._checked == signature):
                 return
             self._checking = threading.Thread(target=self.check_now, name="example-questions", daemon=True)
             self._checking.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """No further question is asked; waits for the one being answered (service shutdown)."""
+        self._stopping.set()
+        self.wait(timeout)
 
     def wait(self, timeout: float) -> bool:
         """Wait for a running check to end; True when none is running."""
@@ -295,7 +301,7 @@ class ExampleQuestions:
         languages = {q.language for q in candidates}
         for question in candidates:
             with self._lock:
-                if self._cached is None or self._cached[0] != signature:
+                if self._stopping.is_set() or self._cached is None or self._cached[0] != signature:
                     return
                 good = [q.language for q in candidates if self._verdicts.get(q.question) is True]
                 if all(good.count(lang) >= self._wanted for lang in languages):

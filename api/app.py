@@ -49,6 +49,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         try:
             yield
         finally:
+            if getattr(app.state, "examples", None) is not None:
+                app.state.examples.stop()  # before the services it asks are closed
             uploads.stop()
             app.state.metrics.history.flush()  # the last partial minute of the admin chart
             if owned:

@@ -24,6 +24,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("KB_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("KB_CONFIG", str(tmp_path / "absent-kb.toml"))
+    # No background answers to example questions beside a test's own model calls; the tests of
+    # that check (tests/api/test_example_questions.py, test_first_visit.py) turn it on.
+    monkeypatch.setenv("KB_EXAMPLE_CHECK", "false")
 
 
 @pytest.fixture
