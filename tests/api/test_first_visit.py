@@ -245,7 +245,7 @@ def test_landing_page_is_same_origin_only(keyed_service: Service) -> None:
 
 
 def test_docs_screenshots_are_small_pngs() -> None:
-    for name in ("landing.png", "widget-first-answer.png", "widget.png"):
+    for name in ("landing.png", "widget-first-answer.png", "widget.png", "widget-first-answer-real-model.png"):
         path = DOCS / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert path.stat().st_size < 400_000, name
