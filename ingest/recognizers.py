@@ -23,10 +23,10 @@ from ingest.pii.chinese import (
 from ingest.pii.context import OffsetContextEnhancer, column_header_words
 from ingest.pii.identifiers import CjkSafeEmailRecognizer, IpAddressRecognizer, PassportRecognizer
 from ingest.pii.persons import (
+    CreditNameRecognizer,
     EnglishPersonCueRecognizer,
     LatinSpacyRecognizer,
     ParticleNameRecognizer,
-    CreditNameRecognizer,
     SpeakerNameRecognizer,
 )
 from ingest.pii.intl_addresses import InternationalAddressRecognizer
@@ -69,6 +69,7 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
 
 __all__ = [
     "BankCardRecognizer",
+    "CreditNameRecognizer",
     "ChineseMobileRecognizer",
     "ChinesePersonRecognizer",
     "ChineseResidentIdRecognizer",
@@ -83,7 +84,6 @@ __all__ = [
     "OffsetContextEnhancer",
     "ParticleNameRecognizer",
     "SpeakerNameRecognizer",
-    "CreditNameRecognizer",
     "PassportRecognizer",
     "StreetAddressRecognizer",
     "cn_id_check_char",

@@ -71,15 +71,6 @@ class LuhnCardRecognizer(ScanningRecognizer):
             if not luhn_ok(digits) and not _CUE.search(text, max(0, m.start() - 40), m.start()):
                 continue
             results.append(
-                RecognizerResult(
-                    "CREDIT_CARD",
-                    m.start(),
-                    m.end(),
-                    self.SCORE,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
+                self.finding(m.start(), m.end(), self.SCORE)
             )
         return results

@@ -8,7 +8,7 @@ Case matters for names and street words, so our recognizers drop Presidio's IGNO
 from __future__ import annotations
 
 import regex as re
-from presidio_analyzer import EntityRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 
 _FLAGS = re.DOTALL | re.MULTILINE
@@ -37,3 +37,14 @@ class ScanningRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         pass
+
+    def finding(self, start: int, end: int, score: float, **metadata: object) -> RecognizerResult:
+        """A result of this recognizer's entity, named after it (`metadata`: more keys)."""
+        return RecognizerResult(
+            self.ENTITY, start, end, score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                **metadata,
+            },
+        )

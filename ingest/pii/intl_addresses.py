@@ -169,13 +169,4 @@ class InternationalAddressRecognizer(ScanningRecognizer):
         return results
 
     def _result(self, start: int, end: int) -> RecognizerResult:
-        return RecognizerResult(
-            "STREET_ADDRESS",
-            start,
-            end,
-            self.SCORE,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return self.finding(start, end, self.SCORE)

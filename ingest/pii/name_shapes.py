@@ -83,18 +83,7 @@ class NameShapeRecognizer(ScanningRecognizer):
                 if not _person_word_before(text, start):
                     continue
                 score = min(score, 0.35) + _CONTEXT_BOOST
-            results.append(
-                RecognizerResult(
-                    "PERSON",
-                    start,
-                    end,
-                    score,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.finding(start, end, score))
         return results
 
 

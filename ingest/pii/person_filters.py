@@ -20,7 +20,7 @@ loses. A rule stays only where it removes more false alarms than names (issue 13
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
   title-case words, none an organisation or place word.
 
-Two rules add names (``ADDING``; switched off, they add nothing):
+Three rules add names (``ADDING``; switched off, they add nothing):
 
 * ``name_lists``: an ORG/GPE/NORP span that is a list of 2-3 lexicon names, none a
   frequent English word ("Lövgren, Meeres" as ORG): each is a PERSON;

@@ -3,16 +3,14 @@ names with a surname particle, and the spaCy recognizer minus CJK spans."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, ClassVar
 
+import regex as re
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
-from collections import Counter
-
-import regex as re
-
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
 from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
 from ingest.pii.person_data import NOT_NAME_WORDS
@@ -135,13 +133,7 @@ class SpeakerNameRecognizer(ScanningRecognizer):
             said = m.group(2).split()
             if is_frequent_word(word) and (len(said) < 3 or any(ch.isdigit() for ch in m.group(2))):
                 continue
-            out.append(RecognizerResult(
-                "PERSON", m.start(1), m.end(1), self.SCORE,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            ))
+            out.append(self.finding(m.start(1), m.end(1), self.SCORE))
         return out
 
 

@@ -140,18 +140,7 @@ class InternationalPhoneRecognizer(ScanningRecognizer):
             if score <= 0:
                 continue
             results.append(
-                RecognizerResult(
-                    "PHONE_NUMBER",
-                    m.start(),
-                    end,
-                    score,
-                    analysis_explanation=None,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: context,
-                    },
-                )
+                self.finding(m.start(), end, score, **{RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: context})
             )
         return results
 
