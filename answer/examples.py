@@ -242,9 +242,9 @@ class ExampleQuestions:
         self._stopping = threading.Event()
 
     def get(self, n: int = 3, language: Language | None = None) -> list[ExampleQuestion]:
-        found = self._candidates(language)
+        signature, found = self._candidates(language)
         if self._check is not None:
-            self.start_checking()
+            self.start_checking(signature)
         with self._lock:
             verdicts = dict(self._verdicts)
         answered = [q for q in found if verdicts.get(q.question) is True]
@@ -256,7 +256,8 @@ class ExampleQuestions:
         with self._lock:
             return dict(self._verdicts)
 
-    def _candidates(self, language: Language | None) -> list[ExampleQuestion]:
+    def _candidates(self, language: Language | None) -> tuple[Hashable, list[ExampleQuestion]]:
+        """(what is indexed now, the candidates for it): the store is read once per state."""
         signature = self._signature()
         with self._lock:
             if self._cached is None or self._cached[0] != signature:
@@ -265,12 +266,12 @@ class ExampleQuestions:
             by_language = self._cached[1]
             if language not in by_language:
                 by_language[language] = example_questions(self._store, self._pool, language)
-            return by_language[language]
+            return signature, by_language[language]
 
-    def start_checking(self) -> None:
+    def start_checking(self, signature: Hashable | None = None) -> None:
         """Ask the candidates in a daemon thread, unless a check is running or has run for
-        what is indexed now."""
-        signature = self._signature()
+        what is indexed now (`signature`, read here when not given)."""
+        signature = self._signature() if signature is None else signature
         with self._lock:
             if self._check is None or (self._checking is not None and self._checking.is_alive()):
                 return
@@ -296,8 +297,7 @@ class ExampleQuestions:
         """Ask candidates in order until `wanted` per language were answered grounded (or all
         were asked); stops early when the indexed documents change."""
         assert self._check is not None
-        signature = self._signature()
-        candidates = self._candidates(None)
+        signature, candidates = self._candidates(None)
         languages = {q.language for q in candidates}
         for question in candidates:
             with self._lock:
