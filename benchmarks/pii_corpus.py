@@ -1035,7 +1035,7 @@ def _ours(batched: bool = True) -> Callable[[list[str]], list[str]]:
     def run(texts: list[str]) -> list[str]:
         session = deid.session()
         if batched:
-            return [r.text for r in session.redact_many(texts)]
+            return [r.text for r in session.redact_many(texts, document=False)]
         return [session.redact(t).text for t in texts]
 
     return run

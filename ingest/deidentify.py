@@ -217,7 +217,9 @@ class _Engine:
         )
         return self._spans(results, text)
 
-    def analyze_many(self, texts: list[str], batch_size: int) -> list[list[_Span]]:
+    def analyze_many(self, texts: list[str], batch_size: int, document: bool = False) -> list[list[_Span]]:
+        """Spans of each text; ``document``: the texts are one document's, and a phrase it
+        uses as a product somewhere is no PERSON anywhere in it (``ingest.pii.product_terms``)."""
         batches = self.batch.analyze_iterator(
             texts=texts,
             language="en",
@@ -225,7 +227,14 @@ class _Engine:
             entities=self.entities,
             score_threshold=self.threshold,
         )
-        return [self._spans(results, text) for text, results in zip(texts, batches)]
+        spans = [self._spans(results, text) for text, results in zip(texts, batches)]
+        if document and "PERSON" in self.entities:
+            from ingest.pii.person_filters import DISABLED
+            from ingest.pii.product_terms import drop_products
+
+            if "product_terms" not in DISABLED:
+                spans = drop_products(texts, spans)
+        return spans
 
     def _spans(self, results: list[Any], text: str) -> list[_Span]:
         if "PERSON" in self.entities:
@@ -257,13 +266,13 @@ class Deidentifier:
         assert self._engine is not None
         return DeidSession(self._engine, self.batch_size)
 
-    def find_many(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        """(start, end, type) of what ``redact_many`` would replace in each text (benchmarks
-        read findings here: aligning placeholders with the original can be ambiguous)."""
+    def find_many(self, texts: list[str], document: bool = False) -> list[list[tuple[int, int, str]]]:
+        """(start, end, type) of what ``redact_many(texts, document)`` would replace in each
+        text (benchmarks read findings here: placeholders can be ambiguous to align)."""
         self.warm_up()
         assert self._engine is not None
         todo = [i for i, t in enumerate(texts) if t.strip()]
-        spans = self._engine.analyze_many([texts[i] for i in todo], self.batch_size)
+        spans = self._engine.analyze_many([texts[i] for i in todo], self.batch_size, document)
         found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         for i, found_spans in zip(todo, spans):
             found[i] = [(s.start, s.end, s.entity_type) for s in found_spans]
@@ -346,10 +355,11 @@ class DeidSession:
             return Redacted(text=text, counts={})
         return self._apply(text, self._engine.analyze_one(text))
 
-    def redact_many(self, texts: list[str]) -> list[Redacted]:
-        """Batch of texts in document order (spaCy ``nlp.pipe``); equals ``redact`` one by one."""
+    def redact_many(self, texts: list[str], document: bool = True) -> list[Redacted]:
+        """Texts in document order (spaCy ``nlp.pipe``). ``document``: all of one document (a
+        phrase it uses as a product is no PERSON in it); False: each alone, as ``redact``."""
         todo = [i for i, t in enumerate(texts) if t.strip()]
-        spans = self._engine.analyze_many([texts[i] for i in todo], self._batch_size)
+        spans = self._engine.analyze_many([texts[i] for i in todo], self._batch_size, document)
         by_index = dict(zip(todo, spans))
         return [self._apply(t, by_index.get(i, [])) for i, t in enumerate(texts)]
 

@@ -26,6 +26,7 @@ from ingest.pii.persons import (
     CreditNameRecognizer,
     EnglishPersonCueRecognizer,
     LatinSpacyRecognizer,
+    OfficerNameRecognizer,
     ParticleNameRecognizer,
     SpeakerNameRecognizer,
 )
@@ -64,12 +65,14 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
         out.append(NameShapeRecognizer())
         out.append(SpeakerNameRecognizer())
         out.append(CreditNameRecognizer())
+        out.append(OfficerNameRecognizer())
     return out
 
 
 __all__ = [
     "BankCardRecognizer",
     "CreditNameRecognizer",
+    "OfficerNameRecognizer",
     "ChineseMobileRecognizer",
     "ChinesePersonRecognizer",
     "ChineseResidentIdRecognizer",

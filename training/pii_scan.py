@@ -36,7 +36,7 @@ class PIIScanner:
         )
         for start in range(0, len(todo), self._batch_size):
             batch = todo[start : start + self._batch_size]
-            for line, redacted in zip(batch, self._session.redact_many(batch), strict=True):
+            for line, redacted in zip(batch, self._session.redact_many(batch, document=False), strict=True):
                 new = PLACEHOLDER.sub("", line) != PLACEHOLDER.sub("", redacted.text)
                 self._findings[line] = dict(redacted.counts) if new else {}
             if progress is not None:

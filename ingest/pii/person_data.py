@@ -26,3 +26,23 @@ PERSON_CONTEXT = (
     "colleague", "boss", "manager", "friend", "wife", "husband", "son", "daughter",
     "mother", "father", "brother", "sister", "mom", "dad", "says", "said", "wrote",
 )  # fmt: skip
+
+# Currency names end a phrase that is no person: "Japanese Yen", "British Pounds", "Swiss Franc".
+CURRENCY_WORDS = frozenset(
+    """yen pound pounds sterling dollar dollars euro euros franc francs rupee rupees yuan
+    renminbi won peso pesos real reais rand krona kronor krone kroner zloty forint koruna
+    lira rouble roubles ruble rubles ringgit baht rupiah dinar dinars dirham dirhams riyal
+    riyals shekel shekels dong naira shilling shillings""".split()  # noqa: SIM905
+)
+
+# Nationalities and languages: inside a phrase of two words or more they make it no person
+# ("Mandarin Chinese", "Simplified Chinese", "Japanese Yen"); alone they may be a surname.
+NATIONALITY_WORDS = frozenset(
+    """american british english scottish welsh irish french german dutch belgian swiss
+    austrian italian spanish portuguese brazilian mexican canadian australian chinese
+    japanese korean indian pakistani russian ukrainian polish czech slovak hungarian
+    romanian bulgarian greek turkish arabic arab hebrew persian swedish norwegian danish
+    finnish icelandic estonian latvian lithuanian thai vietnamese indonesian malay
+    filipino african european asian latin nordic cantonese mandarin hindi bengali urdu
+    tamil britain ireland england scotland wales""".split()  # noqa: SIM905
+)

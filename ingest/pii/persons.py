@@ -12,8 +12,11 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
+from ingest.pii.name_lexicon import (
+    is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf,
+)
 from ingest.pii.person_data import NOT_NAME_WORDS
+from ingest.pii.person_shapes import english_word
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
 _EN_NAME = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?"
@@ -77,8 +80,13 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
         )
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        # "Owner: Security Team", "Employee Assistance Program" are no names.
-        return False if any(w in NOT_NAME_PARTS for w in pattern_text.lower().split()) else None
+        # "Owner: Security Team", "Employee Assistance Program" are no names; nor is a phrase
+        # ending in a frequent English word that is no name ("Employee Stock Purchase Plan",
+        # "Named Entity Recognition").
+        words = pattern_text.split()
+        if any(w.lower() in NOT_NAME_PARTS for w in words):
+            return False
+        return False if english_word(words[-1]) else None
 
 
 class CreditNameRecognizer(PatternRecognizer):
@@ -105,6 +113,46 @@ class CreditNameRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         words = pattern_text.split()
         if any(w.lower() in NOT_NAME_PARTS for w in words):
+            return False
+        return None if is_given(words[0]) or is_surname(words[-1]) else False
+
+
+_OFFICER_TITLE = (
+    r"(?:Chief\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?\s+Officer|(?:Senior\s+|Executive\s+)?Vice\s+President|"
+    r"President|Director|Secretary|Treasurer|Chair(?:man|woman|person)?|Controller|General\s+Counsel|"
+    r"CEO|CFO|COO|CTO|CIO|CISO)\b"
+)
+
+
+class OfficerNameRecognizer(PatternRecognizer):
+    """Signatories and officers of filings and contracts: ``/s/ Margaret Ellison``, a name
+    beside a title (``Priya Ramaswamy, Chief Accounting Officer``) or on the line above it
+    (a signature block, also when the lines are joined). The name is 2-3 capitalised words; beside a title, its first word
+    must be a given name or its last a surname of the lexicon ("Audit Committee, Director"
+    is no one)."""
+
+    PATTERNS: ClassVar[list] = [
+        Pattern(
+            "en_name_after_signature",
+            r"/s/[ \t]*\K" + _EN_NAME + rf"(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{_EN_NAME}){{0,2}}",
+            0.6,
+        ),
+        Pattern(
+            "en_name_beside_title",
+            r"(?<![\w-])" + _EN_NAME + rf"(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{_EN_NAME}){{1,2}}"
+            r"(?=[ \t]*[,\n–—-]?[ \t\n]*" + _OFFICER_TITLE + ")",
+            0.5,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON", name="OfficerNameRecognizer", patterns=self.PATTERNS, global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        words = pattern_text.split()
+        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS for w in words):
             return False
         return None if is_given(words[0]) or is_surname(words[-1]) else False
 

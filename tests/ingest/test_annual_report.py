@@ -48,11 +48,6 @@ def test_a_long_annual_report_ingests_with_the_default_parse_budget(ingested: In
     assert ingested.outcome.chunks > ingested.report.pages  # every page's text is in the store
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19, open: 'Japanese Yen' is taken for a person and an officer's name beside its "
-    "title ('Priya Ramaswamy, Chief Accounting Officer') is missed",
-)
 def test_business_names_survive_and_signing_officers_do_not(ingested: Ingested) -> None:
     for term in ingested.report.kept_terms:
         assert term in ingested.stored, f"{term!r} was redacted or lost"

@@ -32,7 +32,7 @@ HARD_NEGATIVES_TOUCHED_MAX = {"en": 0.04, "zh": 0.01}
 
 
 def _run(deid: Deidentifier, items: list[LabelledText], name: str) -> SliceReport:
-    redacted = [r.text for r in deid.session().redact_many([i.text for i in items])]
+    redacted = [r.text for r in deid.session().redact_many([i.text for i in items], document=False)]
     return score(name, items, redacted)
 
 

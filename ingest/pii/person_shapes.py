@@ -1,0 +1,123 @@
+"""The shape of a name: rules on the words of a candidate PERSON span (issue 19).
+
+Code, products and business phrases that spaCy's small model calls people have shapes no
+personal name has: symbols, lower-case or camel-case words, acronyms, English words at the
+ends ("General Public License"), nationalities inside. ``ingest.pii.person_filters`` applies
+these as named rules (switchable, measured by ``benchmarks/pii_person_filters.py``); the
+functions here take the span's tokens and say whether the rule fires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex as re
+
+from ingest.pii.name_lexicon import is_country, is_frequent_word, is_name_word, zipf
+from ingest.pii.person_data import NATIONALITY_WORDS, NOT_NAME_WORDS
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+_NAME_CHARS = re.compile(r"[^\W\d_]|[\s'’.-]")
+_INITIAL = re.compile(r"(?<![^\W\d_])[^\W\d_]\.")
+# Inner capitals of real names: McDonald, MacArthur, DeShawn, LeBron, DiCaprio, VanDyke, O'Neil.
+_NAME_INNER_CAPS = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|St|Fitz)\p{Lu}\p{Ll}+$")
+
+
+def title_case(text: str) -> bool:
+    return text[:1].isupper() and text[1:2].islower() and text.replace("'", "").replace("-", "").isalpha()
+
+
+def junk_tail(tokens: list[Any]) -> bool:
+    """The last word is an acronym ("CV", "CFO"), or a frequent English word that is no name
+    after a rare name of the lexicon ("Copyright"): the name ends before it."""
+    last = tokens[-1].text
+    if _acronym(last):
+        return True  # "Jane Doe CV", "Priya Raman CFO"
+    if is_name_word(last) or not (title_case(last) and is_frequent_word(last)):
+        return False
+    return any(is_name_word(t.text) and not is_frequent_word(t.text) for t in tokens[:-1])
+
+
+def english_word(word: str) -> bool:
+    """A frequent English word that is no name of the lexicon ("Project", "Producer")."""
+    return is_frequent_word(word) and not is_name_word(word)
+
+
+def without_english_ends(tokens: list[Any]) -> list[Any]:
+    """``tokens`` without frequent English words that are no names at either end ("Producer
+    Alira Regalado", "Will Nguyen of"; "General Public License": nothing left), and nothing
+    when a word was cut from the end and what is left is one frequent word ("Ray Project",
+    "Meta Platforms": a thing named after its head noun)."""
+    if len(tokens) < 2:
+        return tokens
+    kept = list(tokens)
+
+    def junk(tok: Any) -> bool:
+        words = _WORD.findall(tok.text)
+        return tok.is_punct if not words else all(english_word(w) for w in words)
+
+    if any(t.lower_.rstrip(".") in NOT_NAME_WORDS for t in tokens):
+        return tokens  # "Rio Nalon St.": an address or an organisation, left as it was found
+
+    while kept and junk(kept[0]):
+        kept.pop(0)
+    end = len(kept)
+    while kept and junk(kept[-1]):
+        kept.pop()
+    if len(kept) == 1 and len(kept) < end and is_frequent_word(kept[0].text):
+        return []
+    return kept
+
+
+def _words(tokens: list[Any]) -> list[str]:
+    return [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
+
+
+def place_words(tokens: list[Any]) -> bool:
+    """Two words or more with a country, a nationality or a language in them ("Mandarin
+    Chinese", "Great Britain", "Northern Ireland"). A lone word may be a surname ("French")."""
+    words = [w for t in tokens for w in _WORD.findall(t.text)]
+    return len(words) >= 2 and any(is_country(w) or w.lower() in NATIONALITY_WORDS for w in words)
+
+
+def symbols(tokens: list[Any]) -> bool:
+    """A character no name has ("my_script.py", "= Annotated[T", "https://..."), or a full
+    stop that is not an initial's ("platforms.html")."""
+    text = "".join(t.text_with_ws for t in tokens).strip()
+    if any(not _NAME_CHARS.fullmatch(ch) for ch in text):
+        return True
+    return text.count(".") > len(_INITIAL.findall(text))
+
+
+UNKNOWN_ZIPF = 1.0
+
+
+def known_non_name(tokens: list[Any]) -> bool:
+    """No word is a name of the lexicon and every word is one English text uses (Zipf 1 or
+    more: "Python", "Redis", "Guilty Pleasures", "Salesperson"). A word English has never
+    seen keeps the span: names from outside the lexicon ("Zeliha Sultygov") are such words."""
+    words = [w for t in tokens for w in _WORD.findall(t.text)]
+    return bool(words) and not any(is_name_word(w) for w in words) and all(zipf(w) >= UNKNOWN_ZIPF for w in words)
+
+
+def code_shape(tokens: list[Any]) -> bool:
+    """Written as code or a product, not a name: lower-case words ("orjson", "asyncio's"), or a word
+    with a capital inside ("PyArrow", "XGrammar", "MinHash"; not "McDonald", "DeShawn")."""
+    words = [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
+    if words and all(w.islower() for w in words):
+        return True
+    if len(words) >= 2 and any(_acronym(w) for w in words):
+        return True  # "Travis CI", "Valid JSON", "Sequential BLAS"
+    return any(_inner_capital(w) for w in words)
+
+
+def _acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isalpha() and word.isupper() and not is_name_word(word)
+
+
+def _inner_capital(word: str) -> bool:
+    if word.isupper() or not any(ch.isupper() for ch in word[1:]):
+        return False
+    return not _NAME_INNER_CAPS.match(word)

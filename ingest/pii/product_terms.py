@@ -1,0 +1,108 @@
+"""Capitalised phrases a document uses as products, not people (issue 19).
+
+spaCy's small model calls a product line, a segment or a software project a person ("of our
+Creative Cloud for", "Tidelift Subscription", "written in Rust"). A document gives itself
+away: somewhere it writes the same phrase where no person stands: after "our", "its",
+"their" or "your", or "using", "via"; before a product noun ("X subscription", "X
+customers", "X library", "X segment"); before a version number ("Python 3.12"); as code
+(in backticks, called, an attribute: "`Len`", "Len(min_length=x)", "Config.load"). A phrase
+found so anywhere in the document is no PERSON anywhere in it. Real people seldom stand in
+those places ("our Anna"? "Anna customers"?), and the rule only looks inside one document,
+so a name in one file is never undone by a product in another.
+
+``benchmarks/pii_person_filters.py`` measures it (rule ``product_terms``) like the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import regex as re
+
+# Words after a phrase that make it a product, a project or a business line.
+PRODUCT_AFTER = frozenset(
+    """subscription subscriptions customer customers revenue revenues platform platforms plan
+    plans library libraries package packages project projects api apis app apps version
+    versions integration integrations segment segments offering offerings user users
+    service services product products module modules framework frameworks server servers
+    client clients support documentation docs license licence community ecosystem extension
+    extensions plugin plugins sdk cli release releases format formats model models engine
+    engines database databases cluster clusters account accounts bindings wrapper interface
+    backend backends implementation implementations repository repo developers toolchain
+    compiler compilers code tools toolkit program programs suite edition editions
+    deployment deployments instance instances runtime protocol protocols parser parsers
+    syntax standard standards specification schema schemas query queries
+    driver drivers adapter adapters connector connectors devices device hardware software
+    solution solutions business businesses brand brands market markets sales unit units
+    portfolio portfolios stores store channel channels tier tiers""".split()  # noqa: SIM905
+)
+# Words before a phrase that make it a thing someone owns or uses.
+PRODUCT_BEFORE = frozenset("our its their your using via install".split())  # noqa: SIM905
+_VERSION = re.compile(r"\s*v?\d+(?:\.\d+)+\b")
+_WORD_AFTER = re.compile(r"[\s-]*([\p{L}']+)")
+_WORD_BEFORE = re.compile(r"([\p{L}]+)[\s]*$")
+
+
+class _Span(Protocol):
+    start: int
+    end: int
+    entity_type: str
+
+
+def _key(value: str) -> str:
+    return " ".join(value.split())
+
+
+def product_phrases(texts: Sequence[str], spans: Sequence[Sequence[_Span]]) -> set[str]:
+    """The PERSON values of ``spans`` that the document (``texts``) also uses as products."""
+    values = {_key(t[s.start : s.end]) for t, found in zip(texts, spans) for s in found if s.entity_type == "PERSON"}
+    values.discard("")
+    if not values:
+        return set()
+    alternation = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in sorted(values, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\p{{L}}\p{{N}}])(?:{alternation})(?![\p{{L}}\p{{N}}])")
+    out: set[str] = set()
+    for text in texts:
+        for m in pattern.finditer(text):
+            value = _key(m.group())
+            if value in out or value not in values:
+                continue
+            if _product_context(text, m.start(), m.end()):
+                out.add(value)
+    return out
+
+
+def _product_context(text: str, start: int, end: int) -> bool:
+    if _VERSION.match(text, end) or _code(text, start, end):
+        return True
+    after = _WORD_AFTER.match(text, end)
+    if after and "\n" not in text[end : after.start(1)] and after.group(1).lower() in PRODUCT_AFTER:
+        return True
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    return bool(before and "\n" not in text[before.end(1) : start] and before.group(1).lower() in PRODUCT_BEFORE)
+
+
+def _code(text: str, start: int, end: int) -> bool:
+    """Written as code: in backticks (`` `Len` ``; not reStructuredText's `` `Jane Doe <url>`_ ``),
+    called (``Len(``), an attribute (``.X``, ``X.y``), an identifier or an argument (``X_``,
+    ``_X``, ``X=``, ``=X``)."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    nxt = text[end + 1] if end + 1 < len(text) else ""
+    if before == "`" and after == "`":
+        return True
+    if after in ("(", "_", "=") or before in (".", "_", "="):
+        return True
+    return after == "." and nxt.isalnum()
+
+
+def drop_products(texts: Sequence[str], spans: Sequence[list[_Span]]) -> list[list[_Span]]:
+    """``spans`` without the PERSON spans whose value the document uses as a product."""
+    products = product_phrases(texts, spans)
+    if not products:
+        return [list(found) for found in spans]
+    return [
+        [s for s in found if s.entity_type != "PERSON" or _key(t[s.start : s.end]) not in products]
+        for t, found in zip(texts, spans)
+    ]
