@@ -13,13 +13,11 @@ package prose together (issue 19: ``benchmarks/pii_business_prose.py``):
   capital inside a word ("PyArrow"; not "McDonald"), an acronym beside a word ("Valid JSON");
 * ``currency``: nor one ending in a currency ("Japanese Yen", "British Pounds");
 * ``needs_lexicon``: a span no word of which is a name of the lexicon, and every word of
-  which English uses (Zipf 1 or more: "Python", "Redis", "Salesperson"); a word English
-  has never seen keeps it ("Zeliha Sultygov": names from outside the lexicon are such);
+  which English uses often (Zipf 3 or more: "Python", "Linux", "Salesperson"); a rarer word
+  keeps it ("Zeliha Sultygov", "Kowalski": names from outside the lexicon are such);
 * ``common_head``: frequent English words that are no names are cut from the ends
   ("Producer Alira Regalado", "Will Nguyen of"); nothing left, or one frequent word left
   after its head noun was cut ("General Public License", "Ray Project"), is no name;
-* ``place_words``: two words or more with a country, nationality or language in them
-  ("Mandarin Chinese", "Northern Ireland");
 * ``product_terms`` (``ingest.pii.product_terms``, over a whole document): a phrase the
   document also uses as a product ("our X", "X subscription", "X 3.2", "`X`") is no name;
 * ``not_name_parts``: a span holding "team", "policy", "portal" ... ("Security Team");
@@ -65,7 +63,7 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    code_shape, junk_tail, known_non_name, place_words, symbols, title_case, without_english_ends,
+    code_shape, junk_tail, known_non_name, symbols, title_case, without_english_ends,
 )
 
 RULES = (
@@ -75,7 +73,6 @@ RULES = (
     "currency",
     "needs_lexicon",
     "common_head",
-    "place_words",
     "product_terms",
     "not_name_parts",
     "tool_context",
@@ -238,9 +235,7 @@ def _shaped_like_name(tokens: list[Any]) -> bool:
         return False
     if _on("code_shape") and code_shape(tokens):
         return False
-    if _on("currency") and tokens[-1].lower_ in CURRENCY_WORDS:
-        return False
-    return not (_on("place_words") and place_words(tokens))
+    return not (_on("currency") and tokens[-1].lower_ in CURRENCY_WORDS)
 
 
 def _ordinary_words(tokens: list[Any]) -> bool:

@@ -2,7 +2,7 @@
 
 Code, products and business phrases that spaCy's small model calls people have shapes no
 personal name has: symbols, lower-case or camel-case words, acronyms, English words at the
-ends ("General Public License"), nationalities inside. ``ingest.pii.person_filters`` applies
+ends ("General Public License"). ``ingest.pii.person_filters`` applies
 these as named rules (switchable, measured by ``benchmarks/pii_person_filters.py``); the
 functions here take the span's tokens and say whether the rule fires.
 """
@@ -13,14 +13,14 @@ from typing import Any
 
 import regex as re
 
-from ingest.pii.name_lexicon import is_country, is_frequent_word, is_name_word, zipf
-from ingest.pii.person_data import NATIONALITY_WORDS, NOT_NAME_WORDS
+from ingest.pii.name_lexicon import is_frequent_word, is_name_word, zipf
+from ingest.pii.person_data import NOT_NAME_WORDS
 
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-_NAME_CHARS = re.compile(r"[^\W\d_]|[\s'’.-]")
-_INITIAL = re.compile(r"(?<![^\W\d_])[^\W\d_]\.")
+_CODE_CHARS = re.compile(r"[_/\\=\[\]{}<>|#@~^*+$%`]|://")
+_DOT_IN_WORD = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
 # Inner capitals of real names: McDonald, MacArthur, DeShawn, LeBron, DiCaprio, VanDyke, O'Neil.
 _NAME_INNER_CAPS = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|St|Fitz)\p{Lu}\p{Ll}+$")
 
@@ -75,31 +75,28 @@ def _words(tokens: list[Any]) -> list[str]:
     return [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
 
 
-def place_words(tokens: list[Any]) -> bool:
-    """Two words or more with a country, a nationality or a language in them ("Mandarin
-    Chinese", "Great Britain", "Northern Ireland"). A lone word may be a surname ("French")."""
-    words = [w for t in tokens for w in _WORD.findall(t.text)]
-    return len(words) >= 2 and any(is_country(w) or w.lower() in NATIONALITY_WORDS for w in words)
-
-
 def symbols(tokens: list[Any]) -> bool:
-    """A character no name has ("my_script.py", "= Annotated[T", "https://..."), or a full
-    stop that is not an initial's ("platforms.html")."""
+    """A character of code, paths or markup ("my_script.py", "= Annotated[T", "https://...",
+    "a/b"), or a full stop inside a word ("platforms.html"). Prose punctuation is no sign:
+    spaCy's span 'Grace:"I'm Noah' holds two names."""
     text = "".join(t.text_with_ws for t in tokens).strip()
-    if any(not _NAME_CHARS.fullmatch(ch) for ch in text):
-        return True
-    return text.count(".") > len(_INITIAL.findall(text))
+    return bool(_CODE_CHARS.search(text) or _DOT_IN_WORD.search(text))
 
 
-UNKNOWN_ZIPF = 1.0
+UNKNOWN_ZIPF = 3.0
 
 
 def known_non_name(tokens: list[Any]) -> bool:
-    """No word is a name of the lexicon and every word is one English text uses (Zipf 1 or
-    more: "Python", "Redis", "Guilty Pleasures", "Salesperson"). A word English has never
-    seen keeps the span: names from outside the lexicon ("Zeliha Sultygov") are such words."""
+    """No word is a name of the lexicon and every word is one English text uses often (Zipf 3
+    or more: "Python", "Linux", "Supervisor", "Guilty Pleasures", "Salesperson"). A rarer
+    word keeps the span: names from outside the lexicon ("Zeliha Sultygov", "Kowalski") are
+    such words, and so are names written like one ("McAllister", "O'Hara")."""
     words = [w for t in tokens for w in _WORD.findall(t.text)]
-    return bool(words) and not any(is_name_word(w) for w in words) and all(zipf(w) >= UNKNOWN_ZIPF for w in words)
+    if not words or any(is_name_word(w) or _NAME_INNER_CAPS.match(w) for w in words):
+        return False
+    if any("'" in t.text or "’" in t.text for t in tokens if t.lower_ not in ("'s", "’s")):
+        return False  # "O'Hara"; a possessive is no sign
+    return all(zipf(w) >= UNKNOWN_ZIPF for w in words)
 
 
 def code_shape(tokens: list[Any]) -> bool:
