@@ -35,3 +35,14 @@ CURRENCY_WORDS = frozenset(
     riyals shekel shekels dong naira shilling shillings""".split()  # noqa: SIM905
 )
 
+# Nationalities and languages: inside a phrase of two words or more they make it no person
+# ("Mandarin Chinese", "Simplified Chinese", "Japanese Yen"); alone they may be a surname.
+NATIONALITY_WORDS = frozenset(
+    """american british english scottish welsh irish french german dutch belgian swiss
+    austrian italian spanish portuguese brazilian mexican canadian australian chinese
+    japanese korean indian pakistani russian ukrainian polish czech slovak hungarian
+    romanian bulgarian greek turkish arabic arab hebrew persian swedish norwegian danish
+    finnish icelandic estonian latvian lithuanian thai vietnamese indonesian malay
+    filipino african european asian latin nordic cantonese mandarin hindi bengali urdu
+    tamil britain ireland england scotland wales""".split()  # noqa: SIM905
+)

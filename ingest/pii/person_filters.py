@@ -18,6 +18,8 @@ package prose together (issue 19: ``benchmarks/pii_business_prose.py``):
 * ``common_head``: frequent English words that are no names are cut from the ends
   ("Producer Alira Regalado", "Will Nguyen of"); nothing left, or one frequent word left
   after its head noun was cut ("General Public License", "Ray Project"), is no name;
+* ``place_words``: two words or more with a country, nationality or language in them
+  ("Mandarin Chinese", "Northern Ireland");
 * ``product_terms`` (``ingest.pii.product_terms``, over a whole document): a phrase the
   document also uses as a product ("our X", "X subscription", "X 3.2", "`X`") is no name;
 * ``not_name_parts``: a span holding "team", "policy", "portal" ... ("Security Team");
@@ -63,7 +65,7 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    code_shape, junk_tail, known_non_name, symbols, title_case, without_english_ends,
+    code_shape, junk_tail, known_non_name, place_words, symbols, title_case, without_english_ends,
 )
 
 RULES = (
@@ -73,6 +75,7 @@ RULES = (
     "currency",
     "needs_lexicon",
     "common_head",
+    "place_words",
     "product_terms",
     "not_name_parts",
     "tool_context",
@@ -235,7 +238,9 @@ def _shaped_like_name(tokens: list[Any]) -> bool:
         return False
     if _on("code_shape") and code_shape(tokens):
         return False
-    return not (_on("currency") and tokens[-1].lower_ in CURRENCY_WORDS)
+    if _on("currency") and tokens[-1].lower_ in CURRENCY_WORDS:
+        return False
+    return not (_on("place_words") and place_words(tokens))
 
 
 def _ordinary_words(tokens: list[Any]) -> bool:

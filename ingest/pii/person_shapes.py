@@ -2,7 +2,7 @@
 
 Code, products and business phrases that spaCy's small model calls people have shapes no
 personal name has: symbols, lower-case or camel-case words, acronyms, English words at the
-ends ("General Public License"). ``ingest.pii.person_filters`` applies
+ends ("General Public License"), nationalities inside ("Mandarin Chinese"). ``ingest.pii.person_filters`` applies
 these as named rules (switchable, measured by ``benchmarks/pii_person_filters.py``); the
 functions here take the span's tokens and say whether the rule fires.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import regex as re
 
-from ingest.pii.name_lexicon import is_frequent_word, is_name_word, zipf
-from ingest.pii.person_data import NOT_NAME_WORDS
+from ingest.pii.name_lexicon import is_country, is_frequent_word, is_name_word, zipf
+from ingest.pii.person_data import NATIONALITY_WORDS, NOT_NAME_WORDS
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -73,6 +73,13 @@ def without_english_ends(tokens: list[Any]) -> list[Any]:
 
 def _words(tokens: list[Any]) -> list[str]:
     return [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
+
+
+def place_words(tokens: list[Any]) -> bool:
+    """Two words or more with a country, a nationality or a language in them ("Mandarin
+    Chinese", "Great Britain", "Northern Ireland"). A lone word may be a surname ("French")."""
+    words = [w for t in tokens for w in _WORD.findall(t.text)]
+    return len(words) >= 2 and any(is_country(w) or w.lower() in NATIONALITY_WORDS for w in words)
 
 
 def symbols(tokens: list[Any]) -> bool:

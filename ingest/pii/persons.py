@@ -89,12 +89,29 @@ class EnglishPersonCueRecognizer(PatternRecognizer):
         return False if english_word(words[-1]) else None
 
 
-class CreditNameRecognizer(PatternRecognizer):
+class _LexiconCheckedNames(PatternRecognizer):
+    """Pattern names whose first word must be a given name or last word a surname of the
+    lexicon, none of them an organisation word ("Checked by Human Resources" is no one)."""
+
+    NAME: ClassVar[str] = ""
+    PATTERNS: ClassVar[list] = []
+
+    def __init__(self) -> None:
+        super().__init__(supported_entity="PERSON", name=self.NAME, patterns=self.PATTERNS, global_regex_flags=_FLAGS)
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        words = pattern_text.split()
+        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS for w in words):
+            return False
+        return None if is_given(words[0]) or is_surname(words[-1]) else False
+
+
+class CreditNameRecognizer(_LexiconCheckedNames):
     """A name after the credit of a work or a check: ``Directed by Quionia Bermúdez``,
     ``Written by ...``, ``Checked by ...``. Teams and departments come after the same words
-    ("Checked by Human Resources"), so the first word must be a given name or the last a
-    surname of the lexicon."""
+    ("Checked by Human Resources"), hence the lexicon check."""
 
+    NAME = "CreditNameRecognizer"
     PATTERNS: ClassVar[list] = [
         Pattern(
             "en_name_after_credit",
@@ -105,16 +122,6 @@ class CreditNameRecognizer(PatternRecognizer):
         ),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PERSON", name="CreditNameRecognizer", patterns=self.PATTERNS, global_regex_flags=_FLAGS,
-        )
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        words = pattern_text.split()
-        if any(w.lower() in NOT_NAME_PARTS for w in words):
-            return False
-        return None if is_given(words[0]) or is_surname(words[-1]) else False
 
 
 _OFFICER_TITLE = (
@@ -124,13 +131,14 @@ _OFFICER_TITLE = (
 )
 
 
-class OfficerNameRecognizer(PatternRecognizer):
+class OfficerNameRecognizer(_LexiconCheckedNames):
     """Signatories and officers of filings and contracts: ``/s/ Margaret Ellison``, a name
     beside a title (``Priya Ramaswamy, Chief Accounting Officer``) or on the line above it
-    (a signature block, also when the lines are joined). The name is 2-3 capitalised words; beside a title, its first word
-    must be a given name or its last a surname of the lexicon ("Audit Committee, Director"
+    (a signature block, also when its lines are joined). The name is 1-3 capitalised words
+    after "/s/", 2-3 beside a title, checked against the lexicon ("Audit Committee, Director"
     is no one)."""
 
+    NAME = "OfficerNameRecognizer"
     PATTERNS: ClassVar[list] = [
         Pattern(
             "en_name_after_signature",
@@ -145,16 +153,6 @@ class OfficerNameRecognizer(PatternRecognizer):
         ),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PERSON", name="OfficerNameRecognizer", patterns=self.PATTERNS, global_regex_flags=_FLAGS,
-        )
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        words = pattern_text.split()
-        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS for w in words):
-            return False
-        return None if is_given(words[0]) or is_surname(words[-1]) else False
 
 
 class SpeakerNameRecognizer(ScanningRecognizer):
