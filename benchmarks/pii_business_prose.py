@@ -15,7 +15,7 @@ Presidio's ``AnalyzerEngine`` with its defaults and the same spaCy model, and th
   it; its only people are the officers on the signature page.
 
 A PERSON finding is *true* when it overlaps a real person's name: on the prose, a name listed
-in ``benchmarks/data/prose_people.txt`` (people the texts name: authors, copyright holders,
+in ``benchmarks/labels/prose_people.txt`` (people the texts name: authors, copyright holders,
 contributors, judged by reading each finding of both systems once); on the filing, an
 officer. Every other PERSON finding is a false alarm. ``--list dev`` prints the distinct false
 findings of the dev part (``--list heldout`` exists for labelling new true names only).
@@ -35,7 +35,7 @@ from pathlib import Path
 from benchmarks.pii_systems import make_deidentifier, presidio_defaults
 from benchmarks.prose_corpus import PAGE_CHARS, ProseChunk, pages, prose_corpus
 
-PEOPLE_FILE = Path(__file__).parent / "data" / "prose_people.txt"
+PEOPLE_FILE = Path(__file__).parent / "labels" / "prose_people.txt"
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Tally:
 
 
 def load_people(path: Path = PEOPLE_FILE) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    lines = path.read_text(encoding="utf-8").splitlines()  # missing: an error, not zero people
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
