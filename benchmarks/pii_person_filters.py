@@ -6,8 +6,9 @@ For every rule, the outside-written *dev* part (``benchmarks.pii_outside``), the
 documents and the dev part of the outside-written package prose (``benchmarks.prose_corpus``,
 people labelled in ``benchmarks/labels/prose_people.txt``) run once with that rule switched
 off; the table gives, against all rules on, the true names it loses (names found only with
-the rule off) and the false PERSON findings it removes. A rule pays when it removes more false alarms than it loses names (issue 13); an
-adding rule (``ADDING``) pays when it adds more names than false alarms, all slices together.
+the rule off) and the false PERSON findings it removes. A rule pays when it removes more
+false alarms than it loses names (issue 13); an adding rule (``ADDING``) pays when it adds
+more names than false alarms, all slices together.
 No held-out part is used here.
 """
 
