@@ -1,6 +1,6 @@
 """A 200-page (or so) annual report through the ingestion pipeline with the default settings:
-it is not refused for its length; its business names should survive de-identification and its
-signing officers should not (issue 19, still open: see the second test)."""
+it is not refused for its length; its product, segment, currency and plan names survive
+de-identification and its signing officers do not (issue 19)."""
 
 from __future__ import annotations
 
