@@ -4,8 +4,9 @@
 spaCy recognizer reports. Each rule that can drop (or refuse to add) a span has a name, so
 ``benchmarks/pii_person_filters.py`` can switch it off (``DISABLED``) and count, on the
 outside-written dev part, how many false alarms it removes and how many true names it
-loses. A rule stays only where it removes more false alarms than names (issue 13), on the outside-written PII texts, the sample documents and outside-written
-package prose together (issue 19: ``benchmarks/pii_business_prose.py``):
+loses. A rule stays only where it removes more false alarms than names (issue 13), on the
+outside-written PII texts, the sample documents and outside-written package prose together
+(issue 19: ``benchmarks/pii_business_prose.py``):
 
 * ``digits``: a span with a digit is no name ("AES-256", "eu-west-1");
 * ``symbols``: nor one with a character no name has ("my_script.py", "https://...");

@@ -72,6 +72,7 @@ def without_english_ends(tokens: list[Any]) -> list[Any]:
 
 
 def _words(tokens: list[Any]) -> list[str]:
+    """The words of ``tokens``, a possessive's "s" left out."""
     return [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
 
 
@@ -107,9 +108,10 @@ def known_non_name(tokens: list[Any]) -> bool:
 
 
 def code_shape(tokens: list[Any]) -> bool:
-    """Written as code or a product, not a name: lower-case words ("orjson", "asyncio's"), or a word
-    with a capital inside ("PyArrow", "XGrammar", "MinHash"; not "McDonald", "DeShawn")."""
-    words = [w for t in tokens if t.lower_ not in ("'s", "’s") for w in _WORD.findall(t.text)]
+    """Written as code or a product, not a name: lower-case words ("orjson", "asyncio's"), a
+    capital inside a word ("PyArrow", "MinHash"; not "McDonald", "DeShawn"), or an acronym
+    beside another word ("Valid JSON")."""
+    words = _words(tokens)
     if words and all(w.islower() for w in words):
         return True
     if len(words) >= 2 and any(_acronym(w) for w in words):

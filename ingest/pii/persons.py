@@ -12,9 +12,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
-from ingest.pii.name_lexicon import (
-    is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf,
-)
+from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
 from ingest.pii.person_data import NOT_NAME_WORDS
 from ingest.pii.person_shapes import english_word
 
@@ -123,7 +121,6 @@ class CreditNameRecognizer(_LexiconCheckedNames):
     ]
 
 
-
 _OFFICER_TITLE = (
     r"(?:Chief\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?\s+Officer|(?:Senior\s+|Executive\s+)?Vice\s+President|"
     r"President|Director|Secretary|Treasurer|Chair(?:man|woman|person)?|Controller|General\s+Counsel|"
@@ -152,7 +149,6 @@ class OfficerNameRecognizer(_LexiconCheckedNames):
             0.5,
         ),
     ]
-
 
 
 class SpeakerNameRecognizer(ScanningRecognizer):

@@ -100,8 +100,6 @@ def _code(text: str, start: int, end: int) -> bool:
 def drop_products(texts: Sequence[str], spans: Sequence[list[_Span]]) -> list[list[_Span]]:
     """``spans`` without the PERSON spans whose value the document uses as a product."""
     products = product_phrases(texts, spans)
-    if not products:
-        return [list(found) for found in spans]
     return [
         [s for s in found if s.entity_type != "PERSON" or _key(t[s.start : s.end]) not in products]
         for t, found in zip(texts, spans)
