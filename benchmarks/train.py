@@ -13,6 +13,11 @@ one epoch of about N/16 optimizer steps:
 - **baseline**: `transformers.Trainer` + `peft.get_peft_model`, fp32, batches of 4 padded to
   the longest (`DataCollatorForSeq2Seq`), gradient accumulation 4, default torch threads.
 
+On a CUDA GPU `ours` is `kb train`'s GPU path (4-bit NF4 QLoRA through bitsandbytes, bf16
+compute, gradient checkpointing), `ours-bf16` the same LoRA on the unquantised bf16 base, and
+the baseline a plain Trainer on the GPU in fp32; the table adds peak GPU memory
+(`torch.cuda.max_memory_allocated`). scripts/gpu_check.sh runs it on a GPU machine.
+
 Each configuration runs in its own process (so peak RSS is its own), in alternating order.
 tokens/s = real (unpadded) tokens of the N examples / seconds inside `trainer.train()`; model
 loading and data preparation are excluded. The machine is shared: "other load" is the CPU
@@ -46,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 VARIANTS = ("baseline", "ours")
 ABLATIONS = ("ours-fp32", "ours-nopack", "ours-gc")
+CUDA_ABLATIONS = ("ours-bf16",)  # LoRA on the bf16 base, without 4-bit QLoRA
 
 
 def machine_busy_s() -> float:
@@ -110,6 +116,8 @@ def worker(variant: str, subset: Path, base: Path, data_dir: Path) -> dict[str, 
         "seconds": round(timer.seconds, 2),
         "tokens_per_s": round(split.tokens / timer.seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if torch.cuda.is_available() else None,
         "threads": threads,
         "other_load_cores": round(timer.other_cores, 2),
         "last_loss": losses[-1] if losses else None,
@@ -126,6 +134,8 @@ def our_trainer(settings: Any, variant: str, subset: Path, timer: Any) -> tuple[
         hw = dataclasses.replace(hw, precision="fp32")
     if variant == "ours-gc":
         hw = dataclasses.replace(hw, gradient_checkpointing=True)
+    if variant == "ours-bf16":
+        hw = dataclasses.replace(hw, qlora=False)
     hw.apply_threads()
     trainer, _ = build_trainer(settings, TrainRequest(dataset_dir=subset, name=variant), hw, callbacks=[timer])
     trainer.args.save_strategy = "no"
@@ -144,6 +154,8 @@ def baseline_trainer(settings: Any, base: Path, split: Any, tokenizer: Any, time
     set_seed(settings.dataset_seed)
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
     model = get_peft_model(model, lora_config(settings))
+    if tokenizer.pad_token is None:  # some tokenizer versions read no pad token from the GGUF
+        tokenizer.pad_token = tokenizer.eos_token
     pad = DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100)
 
     def collate(rows: list[dict[str, Any]]) -> Any:
@@ -161,7 +173,7 @@ def baseline_trainer(settings: Any, base: Path, split: Any, tokenizer: Any, time
         logging_steps=1,
         save_strategy="no",
         report_to="none",
-        use_cpu=True,
+        use_cpu=not torch.cuda.is_available(),
         seed=settings.dataset_seed,
         disable_tqdm=True,
     )
@@ -218,6 +230,15 @@ def run_worker(variant: str, subset: Path, base: Path, scratch: Path) -> dict[st
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cuda_present() -> bool:
+    """On a CUDA machine `ours` is what `kb train` does there (4-bit QLoRA, bf16 compute, gradient
+    checkpointing) and `ours-bf16` is added: the same without 4-bit. The baseline runs on the GPU
+    too (fp32, as a plain Trainer does)."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for variant in dict.fromkeys(r["variant"] for r in runs):
@@ -226,6 +247,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "tokens_per_s": statistics.median(r["tokens_per_s"] for r in mine),
             "seconds": statistics.median(r["seconds"] for r in mine),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in mine),
+            "peak_gpu_mb": max((r.get("peak_gpu_mb") or 0 for r in mine), default=0),
+            "device": mine[0].get("device", "cpu"),
             "padded_tokens": mine[0]["padded_tokens"],
             "steps": mine[0]["steps"],
             "threads": mine[0]["threads"],
@@ -245,7 +268,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--ablations", action="store_true", help="Also ours without bf16, without packing, with checkpointing.")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--worker", choices=VARIANTS + ABLATIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=VARIANTS + ABLATIONS + CUDA_ABLATIONS, help=argparse.SUPPRESS)
     parser.add_argument("--subset", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
@@ -264,7 +287,7 @@ def main() -> None:
         dataset = find_dataset(args.dataset, scratch)
         subset = write_subset(dataset, args.examples, scratch / "subset")
         base = base_model()
-        variants = VARIANTS + (ABLATIONS if args.ablations else ())
+        variants = VARIANTS + (ABLATIONS if args.ablations else ()) + (CUDA_ABLATIONS if cuda_present() else ())
         runs = []
         for repeat in range(args.repeats):
             order = variants if repeat % 2 == 0 else tuple(reversed(variants))
@@ -274,10 +297,12 @@ def main() -> None:
                 print("   ", json.dumps(runs[-1]), flush=True)
     table = summarize(runs)
     print(f"\n{args.examples} examples of {dataset} ({runs[0]['tokens']} tokens, {runs[0]['answer_tokens']} answer tokens)")
-    header = f"{'config':12} {'tokens/s':>9} {'× base':>7} {'seconds':>8} {'peak RSS MB':>12} {'padded':>7} {'steps':>6} {'threads':>7} {'other load':>10}"
+    header = (f"{'config':12} {'device':>6} {'tokens/s':>9} {'× base':>7} {'seconds':>8} {'peak RSS MB':>12} {'peak GPU MB':>12} "
+              f"{'padded':>7} {'steps':>6} {'threads':>7} {'other load':>10}")
     print(header)
     for variant, row in table.items():
-        print(f"{variant:12} {row['tokens_per_s']:9.1f} {row['ratio']:7.2f} {row['seconds']:8.1f} {row['peak_rss_mb']:12.0f} "
+        print(f"{variant:12} {row['device']:>6} {row['tokens_per_s']:9.1f} {row['ratio']:7.2f} {row['seconds']:8.1f} "
+              f"{row['peak_rss_mb']:12.0f} {row['peak_gpu_mb']:12.0f} "
               f"{row['padded_tokens']:7d} {row['steps']:6d} {row['threads']:7d} {row['other_load_cores']:10.2f}")
     goal = table["ours"]["ratio"] >= 1.5
     print(f"goal (ours ≥ 1.5 × baseline tokens/s): {'reached' if goal else 'NOT reached'}")
