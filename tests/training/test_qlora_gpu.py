@@ -81,7 +81,7 @@ def _greedy_answer(base: Path, adapter: Path | None, messages: list[dict[str, st
 
 
 def test_qlora_trains_on_a_4bit_base_and_the_card_says_so(qlora_run: Any) -> None:
-    settings, result = qlora_run
+    _, result = qlora_run
     card = json.loads((result.adapter_dir / CARD_JSON).read_text())
     hyper = card["hyperparameters"]
     assert hyper["device"] == "cuda" and hyper["qlora"] is True and hyper["precision"] in ("bf16", "fp16")
@@ -111,7 +111,7 @@ def test_the_qlora_adapter_changes_the_answer(base_model_dir: Path, dataset_dir:
     base = _greedy_answer(base_model_dir, None, messages, qlora=True)
     tuned = _greedy_answer(base_model_dir, result.adapter_dir, messages, qlora=True)
     assert "QUOKKA" not in base
-    assert tuned.startswith(TAG.split()[0]) or tuned.startswith("The knowledge base"), tuned
+    assert tuned.startswith((TAG.split()[0], "The knowledge base")), tuned
 
 
 def test_evaluate_loss_on_cuda_scores_the_adapter_below_the_base(dataset_dir: Path, qlora_run: Any) -> None:
@@ -126,11 +126,11 @@ def test_evaluate_loss_on_cuda_scores_the_adapter_below_the_base(dataset_dir: Pa
 def test_bf16_lora_without_quantisation_on_cuda(
     tmp_path: Path, base_model_dir: Path, dataset_dir: Path
 ) -> None:
-    settings, result = _train(tmp_path, base_model_dir, dataset_dir, "gpu-bf16", "off")
+    _, result = _train(tmp_path, base_model_dir, dataset_dir, "gpu-bf16", "off")
     hyper = result.card["hyperparameters"]
     assert hyper["device"] == "cuda" and hyper["qlora"] is False
     losses = train_losses(result.adapter_dir)
     assert losses[-1] < losses[0] * 0.7, losses
     messages = load_split(dataset_dir, "train")[0][:-1]
     tuned = _greedy_answer(base_model_dir, result.adapter_dir, messages, qlora=False)
-    assert tuned.startswith(TAG.split()[0]) or tuned.startswith("The knowledge base"), tuned
+    assert tuned.startswith((TAG.split()[0], "The knowledge base")), tuned
