@@ -38,7 +38,9 @@ from ingest.pii.name_lexicon import (
     is_known_word,
     is_surname,
 )
+from ingest.pii import person_filters
 from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
+from ingest.pii.person_shapes import month_date
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
 _RUN = re.compile(rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WORD}|\p{{Lu}}\.))*")
@@ -75,6 +77,8 @@ class NameShapeRecognizer(ScanningRecognizer):
                 continue
             start, end, score = found
             start, end = run.start() + start, run.start() + end
+            if _month_before_a_day(text, start, end):
+                continue
             other_entity = any(a < end and start < b for a, b in vetoed)
             if not other_entity and score < 0.6 and _plain_word_use(text, start, end):
                 score = max(score, _UNLABELLED_SCORE)
@@ -123,6 +127,13 @@ def _scored(tokens: list[Any], i: int, rest: list[int]) -> tuple[int, int, float
     else:
         score = 0.35
     return tokens[i].start(), tokens[rest[-1]].end(), score
+
+
+def _month_before_a_day(text: str, start: int, end: int) -> bool:
+    """"Sep 30", "June 2024": a date (rule ``month_date`` of ``ingest.pii.person_filters``)."""
+    if "month_date" in person_filters.DISABLED:
+        return False
+    return month_date(text[start:end].split()[-1], text[end : end + 8])
 
 
 def _person_word_before(text: str, start: int) -> bool:

@@ -46,3 +46,10 @@ NATIONALITY_WORDS = frozenset(
     filipino african european asian latin nordic cantonese mandarin hindi bengali urdu
     tamil britain ireland england scotland wales""".split()  # noqa: SIM905
 )
+
+# Month names and their abbreviations: followed by a day or a year they are a date, not a
+# person ("Sep 30, 2024", "June 3", "April 2025"), also where spaCy or the lexicon says name.
+MONTH_WORDS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()  # noqa: SIM905
+)

@@ -66,7 +66,8 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    code_shape, junk_tail, known_non_name, place_words, symbols, title_case, without_english_ends,
+    code_shape, junk_tail, known_non_name, month_date, place_words, symbols, title_case,
+    without_english_ends,
 )
 
 RULES = (
@@ -74,6 +75,7 @@ RULES = (
     "symbols",
     "code_shape",
     "currency",
+    "month_date",
     "needs_lexicon",
     "common_head",
     "place_words",
@@ -241,7 +243,14 @@ def _shaped_like_name(tokens: list[Any]) -> bool:
         return False
     if _on("currency") and tokens[-1].lower_ in CURRENCY_WORDS:
         return False
+    if _on("month_date") and _before_a_day(tokens[-1]):
+        return False
     return not (_on("place_words") and place_words(tokens))
+
+
+def _before_a_day(token: Any) -> bool:
+    end = token.idx + len(token.text)
+    return month_date(token.text, token.doc.text[end : end + 8])
 
 
 def _ordinary_words(tokens: list[Any]) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import regex as re
 
 from ingest.pii.name_lexicon import is_country, is_frequent_word, is_name_word, zipf
-from ingest.pii.person_data import NATIONALITY_WORDS, NOT_NAME_WORDS
+from ingest.pii.person_data import MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -127,3 +127,11 @@ def _inner_capital(word: str) -> bool:
     if word.isupper() or not any(ch.isupper() for ch in word[1:]):
         return False
     return not _NAME_INNER_CAPS.match(word)
+
+
+_DAY_OR_YEAR = re.compile(r"[ \t]*(?:\d{1,2}(?!\d)|\d{4}(?!\d))")
+
+
+def month_date(last_word: str, text_after: str) -> bool:
+    """A month name right before a day or a year: "Sep 30, 2024", "June 3", "May 2024"."""
+    return last_word.lower().rstrip(".") in MONTH_WORDS and bool(_DAY_OR_YEAR.match(text_after))

@@ -22,12 +22,19 @@ KEPT = [
     "The master branch is tested on every push; see `Config.load` and Len(min_length=3).",
     "Install orjson and PyArrow, then run my_script.py with Valid JSON input.",
     "This program is distributed under the General Public License.",
+    # month names before a day or a year are dates (rule month_date), in tables and prose
+    "| (in millions) | Sep 30, 2024 | Dec 31, 2023 |\n| Cash and cash equivalents | 1,204 | 980 |",
+    "Three months ended Sep 30, 2024 compared with Jun 30, 2024.",
+    "The contract was signed on June 3 and renewed in May 2025.",
 ]
 OFFICERS = [
     ("/s/ Margaret Ellison Margaret Ellison Chief Executive Officer", "Margaret Ellison"),
     ("Priya Ramaswamy, Chief Accounting Officer", "Priya Ramaswamy"),
     ("Signed for the board by Jonas Lindqvist\nDirector", "Jonas Lindqvist"),
     ("Theodore Vance - Chief Financial Officer", "Theodore Vance"),
+    # a given name that is also a month stays a name when no day or year follows it
+    ("May Chen, Chief Financial Officer, signed on Oct 28, 2024.", "May Chen"),
+    ("Director: June Holloway", "June Holloway"),
 ]
 
 
