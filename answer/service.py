@@ -10,11 +10,13 @@ the question asked: its period, entity, measure and answer type (`answer.constra
 from __future__ import annotations
 
 import logging
-import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from answer.answer_parts import (
+    Clock, citation, join, lang, passage_for_verification, relevant, shielded, short_quote, unique,
+    with_markers,
+)
 from answer.constraint_gate import gate_claims
 from answer.constraints import QuestionConstraints, question_constraints
 from answer.extractive import extractive_answer, find_quote
@@ -24,11 +26,11 @@ from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_s
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
 from kb_service.llm.generator import Generator
-from kb_service.injection import echoes_system_prompt, shield_all
+from kb_service.injection import echoes_system_prompt
 from kb_service.prompting import TokenCounter, build_prompt, is_refusal
 from kb_service.search import Searcher
 from kb_service.text import has_cjk
-from kb_service.types import Answer, Citation, Passage
+from kb_service.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,6 @@ CLOSEST_EN = "The closest passage says:"
 CLOSEST_ZH = "最相关的段落写道："
 TRIMMED_EN = "(Parts of the generated answer that the documents do not support were removed.)"
 TRIMMED_ZH = "（生成的回答中没有文档依据的部分已被删除。）"
-
-_END_PUNCT = re.compile(r"([.!?。！？]+)$")
-QUOTE_CHARS = 300
 
 
 class AnswerError(KBError):
@@ -67,83 +66,6 @@ class AnswerConfig:
     markdown_tables: bool = True
     reasoning: ReasoningMode = "off"
     thinking_budget: int = 0
-
-
-def relevant(passages: Sequence[Passage], question: str, min_score: float) -> list[Passage]:
-    """Passages worth showing the model. The embedder (English) decides for English
-    questions; for a CJK question, which it cannot judge, a keyword (bigram) match does."""
-    cjk = has_cjk(question)
-    keep = []
-    for passage in passages:
-        semantic = passage.vector_score is not None and passage.vector_score >= min_score
-        keyword = cjk and passage.keyword_score is not None and passage.keyword_score > 0
-        if semantic or keyword:
-            keep.append(passage)
-    return keep
-
-
-def _lang(question: str, en: str, zh: str) -> str:
-    return zh if has_cjk(question) else en
-
-
-def _with_markers(text: str, numbers: Sequence[int]) -> str:
-    """Citation markers before the sentence's final punctuation: 'It is 25 days [1].'"""
-    if not numbers:
-        return text
-    marks = "".join(f"[{n}]" for n in numbers)
-    match = _END_PUNCT.search(text)
-    body, end = (text[: match.start()].rstrip(), match.group(1)) if match else (text, "")
-    return f"{body}{marks}{end}" if has_cjk(text) else f"{body} {marks}{end}"
-
-
-def _join(sentences: Sequence[str], question: str) -> str:
-    return ("" if has_cjk(question) else " ").join(sentences)
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
-
-
-def _citation(passage: Passage, quote: str, score: float) -> Citation:
-    return Citation(
-        document=passage.source,
-        title=passage.title,
-        page=passage.page_start or None,
-        section=passage.section,
-        chunk_id=passage.chunk_id,
-        quote=_quote(quote),
-        score=round(float(score), 4),
-    )
-
-
-def passage_for_verification(passage: Passage) -> str:
-    """Only the passage's text: a claim that merely repeats a title or heading (small models
-    echo the prompt's passage headers) must not count as supported."""
-    return passage.text
-
-
-def shielded(passages: Sequence[Passage]) -> list[Passage]:
-    """The passages with instruction-like sentences (planted prompt injections) replaced by a
-    marker, for the prompt, the verification and the quotes alike; a passage with nothing
-    else left is dropped."""
-    kept, removed = shield_all(passages)
-    if removed:
-        log.warning("instruction-like text left out of retrieved passages (chunk: sentences): %s", removed)
-    return kept
-
-
-def _unique(claims: Sequence[ClaimCheck]) -> list[ClaimCheck]:
-    """Drop repeated sentences, and a repeat cut off by the token limit (greedy decoding of
-    small models loops): a claim equal to, or the start of, an earlier one."""
-    seen: list[str] = []
-    kept = []
-    for claim in claims:
-        key = " ".join(re.sub(r"[^\w\s]", " ", claim.text.lower()).split())
-        if key and not any(earlier.startswith(key) for earlier in seen):
-            seen.append(key)
-            kept.append(claim)
-    return kept
 
 
 class AnswerService:
@@ -189,7 +111,7 @@ class AnswerService:
         threshold = self.config.threshold if threshold is None else threshold
         model = model or self.default_model()
         timings: dict[str, float] = {}
-        clock = _Clock(timings)
+        clock = Clock(timings)
         asked = question_constraints(question) if self.config.constraint_gate else None
 
         with clock("retrieve"):
@@ -200,7 +122,7 @@ class AnswerService:
                 passages = rerank(question, passages)[:k]
         if not passages:
             answer = Answer(
-                answer=_lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
+                answer=lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
                 grounded=False,
                 confidence=0.0,
                 suppressed_reason="no_relevant_passages",
@@ -251,7 +173,7 @@ class AnswerService:
         claims = [  # the system prompt is never returned, whatever passage seems to hold it
             replace(claim, supported=False, support=0.0, passage=None, citations=())
             if echoes_system_prompt(claim.text) else claim
-            for claim in _unique(verification.claims)
+            for claim in unique(verification.claims)
         ]
         if not claims:
             return self._suppressed(question, passages, "no_claims", 0.0, meta)
@@ -308,14 +230,14 @@ class AnswerService:
                 order.setdefault(n, len(order) + 1)
                 best[n] = max(best.get(n, 0.0), claim.support)
                 numbers.append(order[n])
-            sentences.append(_with_markers(claim.text.strip(), sorted(set(numbers))))
+            sentences.append(with_markers(claim.text.strip(), sorted(set(numbers))))
         citations = []
         for n in order:
             passage = passages[n - 1]
             claims_here = " ".join(c.text for c in claims if n in (c.citations or (c.passage,)))
             quote = best_answer_sentence(claims_here, [passage.text], self._embedder, min_similarity=0.0)
-            citations.append(_citation(passage, quote[1] if quote else passage.text, best[n]))
-        text = _join(sentences, question)
+            citations.append(citation(passage, quote[1] if quote else passage.text, best[n]))
+        text = join(sentences, question)
         if dropped:
             text = text + TRIMMED_ZH if has_cjk(question) else f"{text} {TRIMMED_EN}"
         return Answer(
@@ -340,10 +262,10 @@ class AnswerService:
         the question's period and line item (answer.extractive), else the statement, a
         directly answering passage sentence when there is one, and the closest passages."""
         if self.config.extractive and (quote := find_quote(question, passages, self._embedder)):
-            return extractive_answer(quote, passages, cite=_citation, reason=reason, confidence=confidence, meta=meta)
-        lead = _lang(question, UNSUPPORTED_EN, UNSUPPORTED_ZH)
+            return extractive_answer(quote, passages, cite=citation, reason=reason, confidence=confidence, meta=meta)
+        lead = lang(question, UNSUPPORTED_EN, UNSUPPORTED_ZH)
         closest = list(passages[:3])
-        citations = [_citation(p, p.text, p.vector_score if p.vector_score is not None else p.score) for p in closest]
+        citations = [citation(p, p.text, p.vector_score if p.vector_score is not None else p.score) for p in closest]
         direct = best_answer_sentence(question, [p.text for p in closest], self._embedder)
         if direct is not None:
             number, sentence, _ = direct
@@ -352,7 +274,7 @@ class AnswerService:
                 lead = f"{lead}{CLOSEST_ZH}“{quoted}”[{number}]"
             else:
                 lead = f"{lead} {CLOSEST_EN} “{quoted}” [{number}]"
-            citations[number - 1] = citations[number - 1].model_copy(update={"quote": _quote(sentence)})
+            citations[number - 1] = citations[number - 1].model_copy(update={"quote": short_quote(sentence)})
         return Answer(
             answer=lead,
             grounded=False,
@@ -363,7 +285,7 @@ class AnswerService:
         )
 
     def _finish(
-        self, answer: Answer, timings: dict[str, float], clock: _Clock,
+        self, answer: Answer, timings: dict[str, float], clock: Clock,
         asked: QuestionConstraints | None = None, *, reasoning_tokens: int = 0,
     ) -> Answer:
         """Scan everything returned for personal data, with the ingestion de-identifier."""
@@ -375,24 +297,3 @@ class AnswerService:
         if asked is not None:  # from the question and the (de-identified) passages, never the model
             update["constraints"] = asked.as_dict()
         return answer.model_copy(update=update)
-
-
-class _Clock:
-    """Records milliseconds per stage into a dict."""
-
-    def __init__(self, timings: dict[str, float]) -> None:
-        self._timings = timings
-
-    def __call__(self, stage: str) -> _Stage:
-        return _Stage(self._timings, stage)
-
-
-class _Stage:
-    def __init__(self, timings: dict[str, float], stage: str) -> None:
-        self._timings, self._stage = timings, stage
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self._timings[self._stage] = round((time.perf_counter() - self._start) * 1000, 2)
