@@ -46,6 +46,22 @@ def with_markers(text: str, numbers: Sequence[int]) -> str:
     return f"{body}{marks}{end}" if has_cjk(text) else f"{body} {marks}{end}"
 
 
+def answer_sentences(claims: Sequence[ClaimCheck]) -> tuple[list[str], dict[int, int], dict[int, float]]:
+    """The answer's sentences with citation markers numbered in order of first use, the map
+    prompt passage number -> citation number, and each cited passage's best support."""
+    order: dict[int, int] = {}
+    best: dict[int, float] = {}
+    sentences = []
+    for claim in claims:
+        numbers = []
+        for n in claim.citations or ((claim.passage,) if claim.passage else ()):
+            order.setdefault(n, len(order) + 1)
+            best[n] = max(best.get(n, 0.0), claim.support)
+            numbers.append(order[n])
+        sentences.append(with_markers(claim.text.strip(), sorted(set(numbers))))
+    return sentences, order, best
+
+
 def join(sentences: Sequence[str], question: str) -> str:
     return ("" if has_cjk(question) else " ").join(sentences)
 

@@ -10,22 +10,22 @@ the question asked: its period, entity, measure and answer type (`answer.constra
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from answer.answer_parts import (
-    Clock, citation, join, lang, passage_for_verification, relevant, shielded, short_quote, unique,
-    with_markers,
+    Clock, answer_sentences, citation, join, lang, passage_for_verification, relevant, shielded,
+    short_quote, unique,
 )
 from answer.constraint_gate import gate_claims
 from answer.constraints import QuestionConstraints, question_constraints
 from answer.extractive import extractive_answer, find_quote
 from answer.rerank import rerank
-from answer.thinking import ReasoningMode, ThinkingBudget
+from answer.thinking import ReasoningMode, ThinkingBudget, looks_like_reasoning_model
 from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
 from kb_service.errors import KBError
-from kb_service.llm.generator import Generator
+from kb_service.llm.generator import Generation, Generator
 from kb_service.injection import echoes_system_prompt
 from kb_service.prompting import TokenCounter, build_prompt, is_refusal
 from kb_service.search import Searcher
@@ -68,6 +68,22 @@ class AnswerConfig:
     thinking_budget: int = 0
 
 
+@dataclass
+class Prepared:
+    """A question retrieved and prompted, between `AnswerService.prepare` and `conclude`."""
+
+    question: str
+    model: str
+    threshold: float
+    timings: dict[str, float]
+    clock: Clock
+    asked: QuestionConstraints | None
+    answer: Answer | None = None  # set when there is nothing to generate from
+    passages: list[Passage] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # what each passage is verified on
+
+
 class AnswerService:
     def __init__(
         self,
@@ -103,6 +119,20 @@ class AnswerService:
     def ask(
         self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
     ) -> Answer:
+        prepared = self.prepare(question, k=k, model=model, threshold=threshold)
+        if prepared.answer is not None:
+            return prepared.answer
+        with prepared.clock("generate"):
+            generation = self._thinking.generate(
+                self._generator, prepared.messages, model=prepared.model, answer_tokens=self.config.max_tokens,
+                temperature=self.config.temperature,
+            )
+        return self.conclude(prepared, generation)
+
+    def prepare(
+        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
+    ) -> Prepared:
+        """Retrieve and build the prompt; `answer` is set when no passage is relevant."""
         question = question.strip()
         if not question:
             raise AnswerError("the question is empty")
@@ -120,6 +150,7 @@ class AnswerService:
             passages = shielded(relevant(hits, question, self.config.min_score))
             if self.config.rerank_pool:
                 passages = rerank(question, passages)[:k]
+        prepared = Prepared(question, model, threshold, timings, clock, asked)
         if not passages:
             answer = Answer(
                 answer=lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
@@ -129,7 +160,8 @@ class AnswerService:
                 model=None,
                 adapter=None,
             )
-            return self._finish(answer, timings, clock, asked)
+            prepared.answer = self._finish(answer, timings, clock, asked)
+            return prepared
 
         with clock("prompt"):
             prompt = build_prompt(
@@ -142,23 +174,58 @@ class AnswerService:
             )
         if not prompt.passages:
             raise AnswerError("the question leaves no room for passages in the model's context window")
-        with clock("generate"):
-            generation = self._thinking.generate(
-                self._generator, prompt.messages, model=model, answer_tokens=self.config.max_tokens,
-                temperature=self.config.temperature,
-            )
-        adapter = None if model == self.config.base_model_name else model
-        meta = {"model": generation.model, "adapter": adapter}
+        prepared.passages, prepared.messages = list(prompt.passages), list(prompt.messages)
+        prepared.texts = [passage_for_verification(p) for p in prompt.passages]
+        return prepared
 
+    def conclude(self, prepared: Prepared, generation: Generation) -> Answer:
+        """Verify the generation against the prompt's passages and decide (ask's last steps)."""
+        question, passages, asked = prepared.question, prepared.passages, prepared.asked
+        adapter = None if prepared.model == self.config.base_model_name else prepared.model
+        meta = {"model": generation.model, "adapter": adapter}
+        timings, clock = prepared.timings, prepared.clock
         if not generation.text or is_refusal(generation.text):
-            answer = self._suppressed(question, prompt.passages, "model_found_no_answer", 0.0, meta)
+            answer = self._suppressed(question, passages, "model_found_no_answer", 0.0, meta)
             return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
 
         with clock("verify"):
-            texts = [passage_for_verification(p) for p in prompt.passages]
-            verification = self._verifier.verify(generation.text, texts)
-            answer = self._decide(question, prompt.passages, verification, threshold, meta, asked)
+            verification = self._verifier.verify(generation.text, prepared.texts)
+            answer = self._decide(question, passages, verification, prepared.threshold, meta, asked)
         return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
+
+    # --- streaming (answer.streaming) ---------------------------------------------------
+    def streams_early(self, model: str) -> bool:
+        """Whether sentences may be sent before the generation ends: not for a reasoning model,
+        whose trace is no answer and may not be marked as one."""
+        return not self._thinking.active and self.config.reasoning != "on" and not looks_like_reasoning_model(model)
+
+    def stream_generation(self, prepared: Prepared) -> Iterator[str]:
+        return self._generator.stream(
+            prepared.messages, model=prepared.model, max_tokens=self._thinking.max_tokens(self.config.max_tokens),
+            temperature=self.config.temperature,
+        )
+
+    def settled_prefix(self, prepared: Prepared, text: str) -> tuple[str, bool]:
+        """What the answer will start with, however the generation goes on after `text` (its
+        last claim, still being written, is left out), and whether more may be settled later.
+        A leading run of claims each supported at the threshold stays in every grounded or
+        trimmed outcome of `_decide` (see `_confident`), once it is on topic and holds the
+        question's constraints by itself; the run ends at the first weaker claim."""
+        lead: list[ClaimCheck] = []
+        claims = unique(self._verifier.verify(text, prepared.texts).claims[:-1])
+        for claim in claims:
+            if not claim.supported or claim.support < prepared.threshold or echoes_system_prompt(claim.text):
+                break
+            lead.append(claim)
+        more = len(lead) == len(claims)
+        if not lead or not self._on_topic(prepared.question, lead):
+            return "", more
+        if prepared.asked is not None and not prepared.asked.empty:
+            verdict = gate_claims(prepared.asked, lead, prepared.passages)
+            if verdict.reason is not None or len(verdict.kept) < len(lead):
+                return "", more
+        settled = join(answer_sentences(lead)[0], prepared.question)
+        return (settled, more) if self._scrub(settled) == settled else ("", False)
 
     # --- decisions ----------------------------------------------------------------------
     def _decide(
@@ -179,9 +246,9 @@ class AnswerService:
             return self._suppressed(question, passages, "no_claims", 0.0, meta)
         kept = [claim for claim in claims if claim.supported]
         if len(kept) == len(claims) and verification.confidence >= threshold:
-            confidence, dropped = verification.confidence, 0
-        elif kept and (trimmed := self._verifier.aggregate(kept)) >= threshold:
-            confidence, dropped = trimmed, len(claims) - len(kept)
+            confidence = verification.confidence
+        elif (chosen := self._confident(kept, threshold)) is not None:
+            kept, confidence = chosen
         else:
             return self._suppressed(question, passages, "low_confidence", verification.confidence, meta)
         if not self._on_topic(question, kept):
@@ -190,16 +257,32 @@ class AnswerService:
         if asked is not None and not asked.empty:  # supported is not enough: the question asked
             verdict = gate_claims(asked, kept, passages)
             issues = list(verdict.issues)
+            if verdict.reason is None and len(verdict.kept) < len(kept):
+                gated = [kept[i] for i in verdict.kept]
+                if (chosen := self._confident(gated, threshold)) is None:
+                    answer = self._suppressed(question, passages, "low_confidence", self._verifier.aggregate(gated), meta)
+                    return answer.model_copy(update={"constraint_issues": issues})
+                kept, confidence = chosen
+                if len(kept) < len(gated):  # a weak claim left: the rest must still hold the question
+                    verdict = gate_claims(asked, kept, passages)
             if verdict.reason is not None:
                 answer = self._suppressed(question, passages, verdict.reason, confidence, meta)
                 return answer.model_copy(update={"constraint_issues": issues})
-            if len(verdict.kept) < len(kept):
-                kept = [kept[i] for i in verdict.kept]
-                dropped, confidence = len(claims) - len(kept), self._verifier.aggregate(kept)
-                if confidence < threshold:
-                    return self._suppressed(question, passages, "low_confidence", confidence, meta)
+        dropped = len(claims) - len(kept)
         answer = self._grounded(question, passages, kept, confidence, meta, dropped=dropped)
         return answer.model_copy(update={"constraint_issues": issues})
+
+    def _confident(self, kept: list[ClaimCheck], threshold: float) -> tuple[list[ClaimCheck], float] | None:
+        """The supported claims and their confidence when it reaches the threshold; else only
+        the claims each supported at the threshold or above (a weaker claim leaves the answer
+        as an unsupported one does), so that claims which pass can never be taken back by a
+        later weak one (streaming relies on it); None when no claim is that strong."""
+        if kept and (confidence := self._verifier.aggregate(kept)) >= threshold:
+            return kept, confidence
+        strong = [claim for claim in kept if claim.support >= threshold]
+        if strong and (confidence := self._verifier.aggregate(strong)) >= threshold:
+            return strong, confidence
+        return None
 
     def _on_topic(self, question: str, claims: Sequence[ClaimCheck]) -> bool:
         """Supported is not enough: the answer must be about the question. A small model
@@ -221,16 +304,7 @@ class AnswerService:
         *,
         dropped: int,
     ) -> Answer:
-        order: dict[int, int] = {}  # prompt passage number -> citation number
-        best: dict[int, float] = {}
-        sentences = []
-        for claim in claims:
-            numbers = []
-            for n in claim.citations or ((claim.passage,) if claim.passage else ()):
-                order.setdefault(n, len(order) + 1)
-                best[n] = max(best.get(n, 0.0), claim.support)
-                numbers.append(order[n])
-            sentences.append(with_markers(claim.text.strip(), sorted(set(numbers))))
+        sentences, order, best = answer_sentences(claims)
         citations = []
         for n in order:
             passage = passages[n - 1]

@@ -1,15 +1,19 @@
 """Turns answers into OpenAI chat completions: content with a readable "Sources" list, the
-structured citations beside it, and a stream that carries only verified text."""
+structured citations beside it, and a stream that carries only verified text, sentence by
+sentence as the model writes it (answer.streaming)."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from answer.service import AnswerError, AnswerService
+from answer.streaming import stream_answer
 from api.openai_protocol import (
     AssistantMessage,
     ChatCompletion,
@@ -23,9 +27,12 @@ from api.openai_protocol import (
     ModelList,
     Usage,
 )
+from kb_service.errors import KBError
 from kb_service.llm.generator import Generator
 from kb_service.text import has_cjk
 from kb_service.types import Answer
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "kb"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
@@ -76,11 +83,14 @@ class ChatService:
         cards += [ModelCard(id=name, created=now) for name in self._generator.models() if name != DEFAULT_MODEL]
         return ModelList(data=cards)
 
-    def _answer(self, request: ChatCompletionRequest) -> Answer:
+    def _question(self, request: ChatCompletionRequest) -> tuple[str, str | None]:
         question = next((m.text() for m in reversed(request.messages) if m.role == "user"), "").strip()
         if not question:
             raise AnswerError("the conversation has no user message to answer")
-        model = None if request.model in ("", DEFAULT_MODEL) else request.model
+        return question, None if request.model in ("", DEFAULT_MODEL) else request.model
+
+    def _answer(self, request: ChatCompletionRequest) -> Answer:
+        question, model = self._question(request)
         return self._answers.ask(question, model=model)
 
     def complete(self, request: ChatCompletionRequest) -> tuple[ChatCompletion, Answer]:
@@ -97,31 +107,45 @@ class ChatService:
         )
         return completion, answer
 
-    def stream(self, request: ChatCompletionRequest) -> tuple[Iterator[str], Answer]:
-        """Buffer-then-stream: the answer is verified whole, then sent sentence by sentence
-        as server-sent events, so no unverified text ever reaches the client."""
-        answer = self._answer(request)
-        ident, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), request.model or DEFAULT_MODEL
+    def stream(self, request: ChatCompletionRequest, on_answer: Callable[[Answer], None]) -> Iterator[str]:
+        """Server-sent events: verified sentences as the model writes them (answer.streaming),
+        then the rest of the answer, its sources and the `kb` field; `on_answer` gets the final
+        answer. The first `next()` retrieves and starts the generation, so a bad request or a
+        model that is not served fails before any event is sent."""
+        question, model = self._question(request)
+        items = stream_answer(self._answers, question, model=model)
+        first = next(items)
+        ident, created, name = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), request.model or DEFAULT_MODEL
 
-        def event(chunk: ChatCompletionChunk) -> str:
+        def event(delta: Delta, **extra: object) -> str:
+            finish = "stop" if extra else None
+            chunk = ChatCompletionChunk(
+                id=ident, created=created, model=name, choices=[ChunkChoice(delta=delta, finish_reason=finish)],
+                **extra,  # type: ignore[arg-type]
+            )
             return f"data: {json.dumps(chunk.model_dump(mode='json', exclude_none=True), ensure_ascii=False)}\n\n"
 
         def events() -> Iterator[str]:
-            yield event(ChatCompletionChunk(
-                id=ident, created=created, model=model, choices=[ChunkChoice(delta=Delta(role="assistant"))]
-            ))
-            for piece in _pieces(content_of(answer)):
-                yield event(ChatCompletionChunk(
-                    id=ident, created=created, model=model, choices=[ChunkChoice(delta=Delta(content=piece))]
-                ))
-            yield event(ChatCompletionChunk(
-                id=ident, created=created, model=model,
-                choices=[ChunkChoice(delta=Delta(), finish_reason="stop")],
-                citations=answer.citations, kb=kb_info(answer),
-            ))
+            yield event(Delta(role="assistant"))
+            sent = ""
+            try:
+                for item in itertools.chain([first], items):
+                    if isinstance(item, str):
+                        sent += item
+                        yield event(Delta(content=item))
+                        continue
+                    content = content_of(item)
+                    rest = content[len(sent):] if content.startswith(sent) else f"\n\n{content}"
+                    for piece in _pieces(rest):
+                        yield event(Delta(content=piece))
+                    on_answer(item)
+                    yield event(Delta(), citations=item.citations, kb=kb_info(item))
+            except KBError as exc:  # the model server failed mid-answer: say so, end the stream
+                log.warning("streamed answer failed: %s", exc)
+                yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'model_server_error'}})}\n\n"
             yield "data: [DONE]\n\n"
 
-        return events(), answer
+        return events()
 
 
 def _pieces(text: str) -> Iterator[str]:

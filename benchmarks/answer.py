@@ -188,6 +188,38 @@ def verifier_overhead(timings: list[dict[str, float]]) -> dict[str, Any]:
             "median_ratio": median(ratios)}
 
 
+def stream_pass(answers: Any, questions: list[str]) -> dict[str, Any]:
+    """Each question once through ``answer.streaming.stream_answer``: wall time from the call to
+    its first verified text, and to the final answer (retrieval included in both)."""
+    from answer.streaming import stream_answer
+
+    print(f"streaming: {len(questions)} questions, first verified text against the whole answer ...", flush=True)
+    rows: list[dict[str, Any]] = []
+    for question in questions:
+        started, first, final = time.perf_counter(), None, None
+        for item in stream_answer(answers, question):
+            if isinstance(item, str):
+                first = first if first is not None else (time.perf_counter() - started) * 1000
+            else:
+                final = item
+        full = (time.perf_counter() - started) * 1000
+        outcome = final.suppressed_reason or ("trimmed" if final.trimmed else "grounded") if final else "none"
+        rows.append({"question": question, "first_ms": first if first is not None else full, "early": first is not None,
+                     "full_ms": full, "outcome": outcome})
+    early = [r for r in rows if r["early"]]
+    return {
+        "first_text_ms": summary([r["first_ms"] for r in rows]),
+        "full_answer_ms": summary([r["full_ms"] for r in rows]),
+        "early_first_text_ms": summary([r["first_ms"] for r in early]),
+        "early_full_answer_ms": summary([r["full_ms"] for r in early]),
+        "early_share": len(early) / len(rows) if rows else 0.0,
+        "first_over_full_median": median([r["first_ms"] / r["full_ms"] for r in rows]),
+        "early_first_over_full_median": median([r["first_ms"] / r["full_ms"] for r in early]),
+        "outcomes": dict(Counter(r["outcome"] for r in rows)),
+        "questions": rows,
+    }
+
+
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     import httpx
 
@@ -275,6 +307,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "questions": rows,
         }
 
+        streaming = stream_pass(services.answers, questions)
+
         bare = [m for m in prompts if m is not None]
         throughput: dict[str, Any] = {}
         http_clients: list[httpx.Client] = []
@@ -315,7 +349,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                            "retrieval_k": config.k, "model": config.default_model,
                            "token_counter": type(counter).__name__},
                 "machine": {**machine(), "other_processes_cpu_share": others}, "setup": setup,
-                "latency": latency, "throughput": throughput}
+                "latency": latency, "streaming": streaming, "throughput": throughput}
     finally:
         for closeable in (raw, services):
             if closeable is not None:
@@ -363,6 +397,21 @@ def print_tables(result: dict[str, Any]) -> None:
     console.print(f"  service total / bare vLLM call: {ratio(lat['total_over_bare_sum'])} (sums), "
                   f"median {ratio(lat['total_over_bare_median'])}; generate stage / bare call median "
                   f"{ratio(lat['generate_over_bare_median'])}; bare completion tokens mean {tokens.get('mean', 0):.0f}")
+
+    st = result["streaming"]
+    t = Table(title="(s) Streaming: wall ms from the call to the first verified text and to the whole answer",
+              box=box.MARKDOWN)
+    for col in ("answers", "n", "first text p50", "p95", "whole answer p50", "p95", "first / whole (median)"):
+        t.add_column(col, justify="left" if col == "answers" else "right")
+    for name, first, whole, share in (
+        ("all (nothing sent early: first = whole)", st["first_text_ms"], st["full_answer_ms"], st["first_over_full_median"]),
+        ("those that sent text early", st["early_first_text_ms"], st["early_full_answer_ms"], st["early_first_over_full_median"]),
+    ):
+        cells = [f"{first[k]:.0f}" for k in ("p50", "p95")] + [f"{whole[k]:.0f}" for k in ("p50", "p95")] if first["n"] else ["-"] * 4
+        t.add_row(name, str(first["n"]), *cells, ratio(share))
+    console.print(t)
+    console.print(f"  {pct(st['early_share'])} of the answers sent verified text before the generation ended; "
+                  "outcomes " + ", ".join(f"{k} {v}" for k, v in sorted(st["outcomes"].items())))
 
     t = Table(title="(b) Throughput on loopback", box=box.MARKDOWN)
     for col in ("configuration", "clients", "ok", "errors", "wall s", "req/s", "p50 s", "p95 s"):

@@ -18,8 +18,8 @@
  * key, lang and title from the URL fragment (#key=...&lang=zh), which never reaches a
  * server or its logs, and removes it from the address bar at once.
  *
- * Answers come from POST /v1/chat/completions with stream: true. The service verifies an
- * answer whole before it streams it, so everything shown has been checked; the last event
+ * Answers come from POST /v1/chat/completions with stream: true. The service sends each
+ * sentence once it has passed verification, so everything shown has been checked; the last event
  * carries the citations and the verdict (kb.grounded, kb.suppressed_reason).
  * Everything the service returns is inserted as text, never as HTML.
  */
