@@ -12,12 +12,16 @@ median filter takes the noise out, then the page is binarised at an Otsu thresho
 spends minutes on thousands of specks); without the clamp a threshold can keep the noise. A
 page without speckles is read as rendered: the filter and the threshold thin the strokes of
 Chinese characters and cost accuracy there (zh clean CER 0.016 as rendered, 0.074 cleaned).
+A skewed page (2-3 degrees) is turned straight by the angle Tesseract's layout analysis
+reports before it is read: read skewed, Tesseract dropped whole paragraphs (en CER 0.21 on one
+page, 0.000 deskewed).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -44,6 +48,7 @@ TESSDATA_DIRS = (
 )
 MAX_PIXELS = 40_000_000  # a page declared metres wide is rendered smaller, not into a MemoryError
 THRESHOLD_RANGE = (96, 160)
+MIN_SKEW_DEGREES, MAX_SKEW_DEGREES = 0.5, 15.0  # straightened between these
 SPECKLE_FRACTION = 1e-3  # measured: 0 on clean and skewed pages, 4.4e-3 on 3 % salt-and-pepper
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
@@ -173,9 +178,16 @@ def clean_page(image: Image) -> Image:
 
 def recognise(image: Image, options: OcrOptions, dpi: int) -> tuple[str, float]:
     """Text and mean word confidence (0..1) of one page image rendered at ``dpi``."""
+    from PIL import Image as PILImage
+
     engine = _engine(options.tessdata, options.languages)
     engine.SetImage(image)
     engine.SetSourceResolution(dpi)  # unset, Tesseract assumes 70 dpi and misses skewed text
+    layout = engine.AnalyseLayout()
+    skew = math.degrees(layout.Orientation()[3]) if layout is not None else 0.0
+    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+        engine.SetImage(image.rotate(skew, resample=PILImage.BILINEAR, fillcolor=255))
+        engine.SetSourceResolution(dpi)
     text = engine.GetUTF8Text() or ""
     confidences = [c for c in engine.AllWordConfidences() if c >= 0]
     engine.Clear()
