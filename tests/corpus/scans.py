@@ -53,6 +53,7 @@ _ZH_SENTENCES = [
 ]
 _EN_NAMES = [("Margaret", "Holloway"), ("Daniel", "Whitaker"), ("Priya", "Raman"), ("Thomas", "Becker")]
 _ZH_NAMES = ["王建国", "李秀英", "张伟", "刘芳"]
+_ZH_MAILBOXES = ["wang.jianguo", "li.xiuying", "zhang.wei", "liu.fang"]
 
 
 @dataclass(slots=True)
@@ -76,11 +77,15 @@ class Scan:
         return "\n".join(self.pages[page - 1].lines)
 
 
-def page_text(language: Language, seed: int) -> tuple[list[str], list[tuple[str, str]]]:
-    """The lines of one generated page and the personal data planted in it."""
+def page_text(
+    language: Language, seed: int, person: int | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The lines of one generated page and the personal data planted in it (the person
+    ``person`` of the name list, or one drawn by ``seed``)."""
     rng = random.Random(seed)
+    pick = rng.randrange(len(_EN_NAMES)) if person is None else person % len(_EN_NAMES)
     if language == "en":
-        first, last = rng.choice(_EN_NAMES)
+        first, last = _EN_NAMES[pick]
         phone = f"+1 415 555 {rng.randint(1000, 9999)}"
         email = f"{first.lower()}.{last.lower()}@example.com"
         body = " ".join(rng.sample(_EN_SENTENCES, 5))
@@ -88,9 +93,9 @@ def page_text(language: Language, seed: int) -> tuple[list[str], list[tuple[str,
         lines += textwrap.wrap(body, 64)
         lines += ["", f"Contact {first} {last} by phone at {phone}", f"or by e-mail at {email} for questions."]
         return lines, [("PERSON", f"{first} {last}"), ("PHONE_NUMBER", phone), ("EMAIL_ADDRESS", email)]
-    name = rng.choice(_ZH_NAMES)
+    name = _ZH_NAMES[pick]
     mobile = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
-    email = f"user{rng.randint(100, 999)}@example.com"
+    email = f"{_ZH_MAILBOXES[pick]}@example.com"
     body = "".join(rng.sample(_ZH_SENTENCES, 5))
     lines = [f"采购管理制度（{2020 + seed % 5}年修订）", ""]
     lines += [body[i : i + 30] for i in range(0, len(body), 30)]
@@ -166,7 +171,7 @@ def scanned_document(
     made: list[tuple[ScanPage, object | None]] = []
     planted: list[tuple[str, str]] = []
     for number in range(pages):
-        lines, found = page_text(language, seed * 100 + number)
+        lines, found = page_text(language, seed * 100 + number, person=seed + number)
         made.append((ScanPage(lines), draw_page(lines, language, condition, seed=seed * 100 + number)))
         planted += found
     write_scan_pdf(path, made, language)
@@ -174,17 +179,33 @@ def scanned_document(
 
 
 def mixed_document(path: Path, language: Language = "en", *, seed: int = 0, layout: str = "tsts") -> Scan:
-    """Text pages (``t``) and scanned pages (``s``) in the order of ``layout``."""
+    """Text pages (``t``) and scanned pages (``s``) in the order of ``layout``. No line repeats
+    at a page edge (a page of its own person, a marker for a title): parsing would take it for a
+    running header."""
     made: list[tuple[ScanPage, object | None]] = []
     planted: list[tuple[str, str]] = []
     for number, kind in enumerate(layout):
-        lines, found = page_text(language, seed * 100 + number)
-        lines = [f"Page {number + 1} section", *lines] if language == "en" else [f"第{number + 1}页", *lines]
+        lines, found = page_text(language, seed * 100 + number, person=number)
+        owner = found[0][1]
+        second = f"Owner of this section: {owner}" if language == "en" else f"本部分负责人：{owner}"
+        lines = [page_marker(number + 1, language), second, *lines[1:]]
         image = draw_page(lines, language, seed=seed * 100 + number) if kind == "s" else None
         made.append((ScanPage(lines, scanned=kind == "s"), image))
         planted += found
     write_scan_pdf(path, made, language)
     return Scan(Path(path), language, "clean", [page for page, _ in made], planted)
+
+
+_MARKERS = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel")
+_ZH_MARKERS = "甲乙丙丁戊己庚辛"
+
+
+def page_marker(page: int, language: Language = "en") -> str:
+    """The first line of page ``page`` of a mixed document: a word of its own on every page (a
+    numbered line would be a running header, which parsing removes)."""
+    if language == "en":
+        return f"{_MARKERS[page - 1]} section"
+    return f"{_ZH_MARKERS[page - 1]}部分"
 
 
 def normalise(text: str, language: Language) -> str:
