@@ -66,7 +66,8 @@ class OcrOptions:
     languages: str = "eng+chi_sim"
     dpi: int = 300
     min_confidence: float = 0.6
-    clean: bool = True  # off only in the benchmark's baseline
+    clean: bool = True  # clean and deskew are off only in the benchmark's baseline
+    deskew: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +77,7 @@ class OcrOptions:
         return cls(
             tessdata=str(raw["tessdata"]), languages=str(raw["languages"]), dpi=int(raw["dpi"]),
             min_confidence=float(raw["min_confidence"]), clean=bool(raw.get("clean", True)),
+            deskew=bool(raw.get("deskew", True)),
         )
 
     @classmethod
@@ -183,9 +185,9 @@ def recognise(image: Image, options: OcrOptions, dpi: int) -> tuple[str, float]:
     engine = _engine(options.tessdata, options.languages)
     engine.SetImage(image)
     engine.SetSourceResolution(dpi)  # unset, Tesseract assumes 70 dpi and misses skewed text
-    layout = engine.AnalyseLayout()
+    layout = engine.AnalyseLayout() if options.deskew else None
     skew = math.degrees(layout.Orientation()[3]) if layout is not None else 0.0
-    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+    if options.deskew and MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
         engine.SetImage(image.rotate(skew, resample=PILImage.BILINEAR, fillcolor=255))
         engine.SetSourceResolution(dpi)
     text = engine.GetUTF8Text() or ""
