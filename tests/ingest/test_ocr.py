@@ -20,14 +20,16 @@ from ingest.parse import ocr as ocr_module
 from ingest.parse.ocr import OcrOptions, OcrUnavailableError, find_tessdata
 from ingest.pipeline import Pipeline
 from kb_service.settings import Settings
-from tests.corpus.scans import cer, mixed_document, page_marker, scanned_document
+from tests.corpus.scans import FONTS, cer, mixed_document, page_marker, scanned_document
 from tests.ingest.pii_scan import leaks
 from tests.ingest.test_pipeline import stored_rows
 
 TESSDATA = find_tessdata("eng+chi_sim")
-pytestmark = pytest.mark.skipif(
-    isinstance(TESSDATA, str), reason=f"OCR not installed: {TESSDATA}"
-)
+MISSING_FONTS = [font for font in FONTS.values() if not Path(font).is_file()]
+pytestmark = [
+    pytest.mark.skipif(isinstance(TESSDATA, str), reason=f"OCR not installed: {TESSDATA}"),
+    pytest.mark.skipif(bool(MISSING_FONTS), reason=f"`make ocr` installs the scan fonts {MISSING_FONTS}"),
+]
 
 # Measured (benchmarks/ocr.py): en 0.000-0.009, zh 0.015-0.051; the bounds leave room for
 # another Tesseract build, not for a reader that drops lines.
