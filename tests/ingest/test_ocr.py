@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.deidentify import Deidentifier
 from ingest.errors import EmptyDocumentError, ParseTimeoutError
 from ingest.isolation import IsolatedParser, make_parser
 from ingest.ledger import Ledger
@@ -19,6 +20,7 @@ from ingest.parse import parse_bytes
 from ingest.parse import ocr as ocr_module
 from ingest.parse.ocr import OcrOptions, OcrUnavailableError, find_tessdata
 from ingest.pipeline import Pipeline
+from kb_service.embedder import SentenceTransformerEmbedder
 from kb_service.settings import Settings
 from tests.corpus.scans import FONTS, cer, mixed_document, page_marker, scanned_document
 from tests.ingest.pii_scan import leaks
@@ -181,3 +183,44 @@ def test_an_older_ledger_gains_the_ocr_columns_and_keeps_its_rows(tmp_path: Path
     new = again.get("d1")
     assert new is not None and new.ocr_pages == [3] and new.ocr_confidence == 0.91 and new.version == "v2"
     again.close()
+
+
+def test_the_api_reports_ocr_pages_and_confidence(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, deidentifier: Deidentifier
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from answer.services import build_services
+    from api.app import create_app
+    from tests.api.conftest import ADMIN_KEY, READER_KEY, api_settings, auth, free_port
+
+    scan = mixed_document(tmp_path / "mixed.pdf", "en", layout="ts")
+    settings = api_settings(tmp_path / "data", f"http://127.0.0.1:{free_port()}/v1")  # no model server
+    services = build_services(settings, embedder=embedder, deidentifier=deidentifier)
+    try:
+        with TestClient(create_app(settings, services=services)) as client:
+            uploaded = client.post(
+                "/v1/documents", headers=auth(ADMIN_KEY),
+                files={"file": ("mixed.pdf", scan.path.read_bytes(), "application/pdf")},
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            result = uploaded.json()
+            assert result["ocr_pages"] == [2] and result["needs_ocr_pages"] == []
+            assert 0.6 <= result["ocr_confidence"] <= 1.0
+            (listed,) = client.get("/v1/documents", headers=auth(READER_KEY)).json()
+            assert listed["ocr_pages"] == [2] and listed["ocr_confidence"] == result["ocr_confidence"]
+    finally:
+        services.close()
+
+
+@pytest.mark.slow
+def test_kb_ingest_and_docs_list_show_the_ocr_pages(tmp_path: Path) -> None:
+    from tests.kb_service.test_cli import kb
+
+    data = tmp_path / "data"
+    scan = mixed_document(tmp_path / "docs" / "mixed.pdf", "en", layout="tst")
+    ingested = kb(data, "ingest", str(scan.path))
+    assert ingested.returncode == 0, ingested.stderr
+    assert "OCR: " in ingested.stdout and "pages [2], mean confidence 0." in ingested.stdout
+    listed = kb(data, "docs", "list")
+    assert listed.returncode == 0 and "p. 2 (0." in listed.stdout, listed.stdout
