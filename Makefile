@@ -55,7 +55,7 @@ test: install browser
 bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/answer.py
-	$(BIN)/python benchmarks/ocr.py
+	$(BIN)/python -m benchmarks.ocr
 
 clean-data:
 	rm -rf data/

@@ -1,6 +1,6 @@
 """OCR of scanned pages: pages/s and character error rate, ours against plain Tesseract.
 
-    python benchmarks/ocr.py [--pages 3] [--seed 1] [--out benchmarks/results/ocr.json]
+    python -m benchmarks.ocr [--pages 3] [--seed 1] [--out benchmarks/results/ocr.json]
 
 Scans from tests/corpus/scans.py (generated pages drawn at 200 dpi, image-only PDF pages with
 planted personal data), English and Chinese, each clean, speckled (3 % salt and pepper) and
@@ -61,7 +61,7 @@ def main() -> None:
 
     tessdata = find_tessdata("eng+chi_sim")
     if isinstance(tessdata, str):
-        sys.exit(f"benchmarks/ocr.py: {tessdata}")
+        sys.exit(f"benchmarks.ocr: {tessdata}")
     ours = OcrOptions(tessdata=str(tessdata))
     plain = OcrOptions(tessdata=str(tessdata), clean=False, deskew=False)
     ocr_pages(scanned_document(Path(tempfile.mkdtemp()) / "warm.pdf").path.read_bytes(), [0], ours, lambda: None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import random
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -209,7 +210,9 @@ def page_marker(page: int, language: Language = "en") -> str:
 
 
 def normalise(text: str, language: Language) -> str:
-    """What CER compares: whitespace collapsed (removed entirely for Chinese)."""
+    """What CER compares: NFKC (a full-width colon or bracket is the ASCII one), whitespace
+    collapsed (removed entirely for Chinese)."""
+    text = unicodedata.normalize("NFKC", text)
     return "".join(text.split()) if language == "zh" else " ".join(text.split())
 
 
