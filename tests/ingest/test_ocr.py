@@ -33,11 +33,11 @@ pytestmark = [
     pytest.mark.skipif(bool(MISSING_FONTS), reason=f"`make ocr` installs the scan fonts {MISSING_FONTS}"),
 ]
 
-# Measured (benchmarks/ocr.py): en 0.000-0.009, zh 0.015-0.051; the bounds leave room for
-# another Tesseract build, not for a reader that drops lines.
+# Measured (benchmarks/ocr.py, 3 pages each): en 0.000-0.007, zh 0.002-0.014; the bounds leave
+# room for another Tesseract build, not for a reader that drops a line (~0.05 a line).
 CER_BOUND = {
-    ("en", "clean"): 0.02, ("en", "noise"): 0.03, ("en", "rotated"): 0.03,
-    ("zh", "clean"): 0.05, ("zh", "noise"): 0.10, ("zh", "rotated"): 0.05,
+    ("en", "clean"): 0.02, ("en", "noise"): 0.03, ("en", "rotated"): 0.02,
+    ("zh", "clean"): 0.03, ("zh", "noise"): 0.05, ("zh", "rotated"): 0.03,
 }
 
 
