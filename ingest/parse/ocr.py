@@ -117,7 +117,7 @@ def find_tessdata(languages: str) -> Path | str:
     """The tessdata folder holding every model of ``languages`` ("eng+chi_sim"), or the reason
     there is none, in words that name ``make ocr``."""
     if importlib.util.find_spec("tesserocr") is None:
-        return "the tesserocr package is not installed (pip install tesserocr; see `make ocr`)"
+        return "the tesserocr package is not installed (a dependency: `make install`, or pip install tesserocr)"
     wanted = [lang for lang in languages.split("+") if lang]
     for folder in map(Path, TESSDATA_DIRS):
         if all((folder / f"{lang}.traineddata").is_file() for lang in wanted):
