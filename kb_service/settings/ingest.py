@@ -72,7 +72,7 @@ class IngestSettings(BaseModel):
         ge=0,
         description=(
             "More seconds for each scanned page that is OCR'd, on the file's budget and on that page's "
-            "own limit (KB_PARSE_PAGE_TIMEOUT_S); a page takes about 1 s on one core."
+            "own limit (KB_PARSE_PAGE_TIMEOUT_S); a page takes 1-3 s on one core."
         ),
     )
 
