@@ -23,6 +23,10 @@ RUN groupadd --gid "${APP_UID}" kb \
  && useradd --uid "${APP_UID}" --gid kb --create-home --shell /usr/sbin/nologin kb \
  && mkdir -p /data/adapters /data/inbox \
  && chown -R kb:kb /data
+# OCR of scanned PDF pages (KB_OCR=auto): Debian's Tesseract models, read by the tesserocr wheel.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim \
+ && rm -rf /var/lib/apt/lists/*
 
 # --- builder: the virtual environment -----------------------------------------------------------
 FROM base AS builder

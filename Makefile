@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install browser run test bench clean-data
+.PHONY: install ocr browser run test bench clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps presidio-evaluator==0.3.2
 	touch $(STAMP)
 
-install: $(STAMP)
+install: ocr $(STAMP)
+
+# OCR of scanned PDF pages: Debian's Tesseract models (English, simplified Chinese), read through
+# the tesserocr wheel (pyproject), which brings its own libtesseract. The CJK font draws the
+# Chinese pages of the scanned test corpus (tests/corpus/scans.py). Installed once (as root, or
+# through sudo); KB_OCR=auto turns OCR on when these are present.
+TESSDATA := /usr/share/tesseract-ocr/5/tessdata
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim fonts-wqy-microhei
+OCR_STAMP := $(TESSDATA)/chi_sim.traineddata
+$(OCR_STAMP):
+	test -f $(OCR_STAMP) -a -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(OCR_PACKAGES))
+
+ocr: $(OCR_STAMP)
 
 # The chat widget's browser tests drive Debian's Chromium, never a browser build that
 # `playwright install` would download. Installed once (as root, or through sudo).
@@ -43,6 +55,7 @@ test: install browser
 bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/answer.py
+	$(BIN)/python -m benchmarks.ocr
 
 clean-data:
 	rm -rf data/

@@ -62,6 +62,8 @@ def outcome_fields(outcome: IngestOutcome) -> dict[str, object]:
         "duplicates": outcome.duplicates,
         "redactions": dict(outcome.redactions),
         "needs_ocr_pages": list(outcome.needs_ocr_pages),
+        "ocr_pages": list(outcome.ocr_pages),
+        "ocr_confidence": outcome.ocr_confidence,
         "error": outcome.error,
         "seconds": round(outcome.seconds, 3),
     }

@@ -45,14 +45,26 @@ def list_documents(
     if not docs:
         out.print("no documents yet: `kb ingest PATH` or drop files into the inbox")
         return
-    table = Table("id", "source", "status", "version", "pages", "chunks", "redactions", "updated")
+    table = Table("id", "source", "status", "version", "pages", "chunks", "redactions", "OCR", "updated")
     for d in docs:
         status = d.status.value + (" (last attempt failed)" if d.error and d.status == "indexed" else "")
         table.add_row(
             d.document_id, escape(d.source), status, d.version[:12], str(d.pages), str(d.chunks),
-            str(sum(d.redactions.values())), d.updated_at,
+            str(sum(d.redactions.values())), _ocr_cell(d), d.updated_at,
         )
     out.print(table)
+
+
+def _ocr_cell(info: DocumentInfo) -> str:
+    """"p. 2, 4 (0.93)" for the pages read by OCR and their mean confidence; "needs p. 5" for
+    scanned pages without usable text (no OCR, or below KB_OCR_MIN_CONFIDENCE)."""
+    parts = []
+    if info.ocr_pages:
+        confidence = f" ({info.ocr_confidence:.2f})" if info.ocr_confidence is not None else ""
+        parts.append("p. " + ", ".join(map(str, info.ocr_pages)) + confidence)
+    if info.needs_ocr_pages:
+        parts.append("needs p. " + ", ".join(map(str, info.needs_ocr_pages)))
+    return "; ".join(parts) or "-"
 
 
 @app.command()

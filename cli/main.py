@@ -126,8 +126,11 @@ def _print_summary(summary: dict[str, object]) -> None:
     )
     if redactions:
         out.print("redacted: " + ", ".join(f"{k} {v}" for k, v in redactions.items()))
+    for item in summary["ocr"]:  # type: ignore[attr-defined]
+        confidence = f", mean confidence {item['confidence']:.2f}" if item["confidence"] is not None else ""
+        out.print(f"OCR: {escape(item['path'])} pages {item['pages']}{confidence}")
     for item in summary["needs_ocr"]:  # type: ignore[attr-defined]
-        out.print(f"[yellow]needs OCR:[/] {escape(item['path'])} pages {item['pages']}")
+        out.print(f"[yellow]needs OCR or review:[/] {escape(item['path'])} pages {item['pages']}")
     for item in summary["failed"]:  # type: ignore[attr-defined]
         out.print(f"[red]failed:[/] {escape(item['path'])}: {escape(item['reason'])}")
 

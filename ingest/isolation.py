@@ -48,6 +48,7 @@ from ingest.errors import (
 )
 from ingest.parse import parse_bytes
 from ingest.parse.document import ParsedDocument
+from ingest.parse.ocr import OcrOptions
 from ingest.parse_budget import ParseBudget
 from ingest.parse_worker import EXIT_OUT_OF_MEMORY, FRAME, document_from_json
 
@@ -89,12 +90,13 @@ class InlineParser:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._ocr = OcrOptions.from_settings(settings)
 
     def warm_up(self) -> None:
         pass
 
     def parse(self, data: bytes, source: str) -> ParsedDocument:
-        return parse_bytes(data, source, max_pages=self._settings.max_pages)
+        return parse_bytes(data, source, max_pages=self._settings.max_pages, ocr=self._ocr)
 
     def close(self) -> None:
         pass
@@ -106,6 +108,7 @@ class IsolatedParser:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._ocr = OcrOptions.from_settings(settings)  # KB_OCR=on without Tesseract fails here
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
 
@@ -132,7 +135,9 @@ class IsolatedParser:
         with self._lock:
             worker = self._current()
             try:
-                reply = worker.request(data, source, max_pages=self._settings.max_pages, budget=budget)
+                reply = worker.request(
+                    data, source, max_pages=self._settings.max_pages, budget=budget, ocr=self._ocr
+                )
             except _WorkerStartError as exc:
                 self._replace()
                 raise ParserCrashError(
@@ -230,18 +235,10 @@ class _BudgetExceeded(Exception):
     """The file's parse budget, or one page's, ran out (the message says which, in words)."""
 
     def __init__(
-        self, budget: ParseBudget, pages: int | None, size: int, pages_read: int, whole_file: bool
+        self, budget: ParseBudget, pages: int | None, size: int, pages_read: int, whole_file: bool,
+        ocr_pages: int = 0,
     ) -> None:
-        if whole_file:
-            total = budget.total_s(pages, size)
-            message = f"parsing took longer than {round(total, 1):g} s ({budget.describe(pages, size)})"
-        else:
-            page = min(pages_read + 1, pages or pages_read + 1)
-            message = (
-                f"page {page} of {pages} took longer than {budget.page_s:g} s to read "
-                "(limit KB_PARSE_PAGE_TIMEOUT_S)"
-            )
-        super().__init__(message)
+        super().__init__(budget.exceeded(pages, size, pages_read, whole_file, ocr_pages))
 
 
 class _WorkerDied(Exception):
@@ -263,6 +260,7 @@ class _Worker:
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        env.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one page on one core, threads cost memory
         self.proc = subprocess.Popen(  # -P: the cwd is not on the worker's path
             [sys.executable, "-P", "-m", "ingest.parse_worker", str(memory_mb)],
             stdin=subprocess.PIPE,
@@ -278,7 +276,9 @@ class _Worker:
     def stop(self) -> None:
         self._finalizer()
 
-    def request(self, data: bytes, source: str, *, max_pages: int, budget: ParseBudget) -> dict[str, Any]:
+    def request(
+        self, data: bytes, source: str, *, max_pages: int, budget: ParseBudget, ocr: OcrOptions | None
+    ) -> dict[str, Any]:
         if not self.ready:
             try:
                 self._receive(time.monotonic() + _START_TIMEOUT_S)
@@ -291,8 +291,9 @@ class _Worker:
         header = json.dumps(
             {
                 "source": source, "max_pages": max_pages, "size": len(data),
+                "ocr": ocr.to_json() if ocr is not None else None,
                 # the worker's own backstop if we are gone: past any budget this file can get
-                "alarm_s": int(max(budget.floor_s, budget.ceiling_s)) + 30,
+                "alarm_s": int(max(budget.floor_s, budget.ceiling_s) + budget.per_ocr_page_s) + 30,
             }
         ).encode()
         assert self.proc.stdin is not None
@@ -309,20 +310,26 @@ class _Worker:
 
     def _await_reply(self, started: float, budget: ParseBudget, size: int) -> dict[str, Any]:
         """The reply, reading the progress frames before it: each one (a page read) moves the
-        page deadline; the first one brings the page count, and with it the file's budget."""
+        page deadline; the first one brings the page count, and with it the file's budget; one
+        announcing the pages about to be OCR'd extends the budget and the page limit."""
         pages: int | None = None
-        pages_read = 0
+        pages_read = ocr_pages = 0
         last_page = started
         while True:
-            whole = started + budget.total_s(pages, size)
-            deadline = whole if pages is None else min(whole, last_page + budget.page_s)
+            whole = started + budget.total_s(pages, size, ocr_pages)
+            page_limit = budget.page_limit_s(ocr=ocr_pages > 0)
+            deadline = whole if pages is None else min(whole, last_page + page_limit)
             try:
                 message = self._receive(deadline)
             except _Timeout:
-                raise _BudgetExceeded(budget, pages, size, pages_read, whole_file=deadline >= whole) from None
+                raise _BudgetExceeded(
+                    budget, pages, size, pages_read, whole_file=deadline >= whole, ocr_pages=ocr_pages
+                ) from None
             if not message.get("progress"):
                 return message
-            if pages is None:
+            if "ocr_pages" in message:
+                ocr_pages = int(message["ocr_pages"])
+            elif pages is None:
                 pages = int(message["pages"])
             else:
                 pages_read += 1

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS documents (
     duplicate_chunks INTEGER NOT NULL DEFAULT 0,
     redactions TEXT NOT NULL DEFAULT '{}',
     needs_ocr_pages TEXT NOT NULL DEFAULT '[]',
+    ocr_pages TEXT NOT NULL DEFAULT '[]',
+    ocr_confidence REAL,
     error TEXT,
     size_bytes INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
@@ -94,6 +96,7 @@ class Ledger:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            _add_missing_columns(conn)
         except BaseException:
             conn.close()
             raise
@@ -201,6 +204,8 @@ class Ledger:
         size_bytes: int,
         signatures: list[tuple[str, bytes]],
         skipped: list[tuple[int, str, float]],
+        ocr_pages: list[int] | None = None,
+        ocr_confidence: float | None = None,
     ) -> None:
         """Record an indexed version, its chunk signatures and the skipped duplicates."""
         now = _now()
@@ -208,20 +213,21 @@ class Ledger:
             conn.execute(
                 """
                 INSERT INTO documents (document_id, source, title, version, status, format, pages,
-                    chunks, duplicate_chunks, redactions, needs_ocr_pages, error, size_bytes,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+                    chunks, duplicate_chunks, redactions, needs_ocr_pages, ocr_pages, ocr_confidence,
+                    error, size_bytes, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
                 ON CONFLICT(document_id) DO UPDATE SET
                     source = excluded.source, title = excluded.title, version = excluded.version,
                     status = 'indexed', format = excluded.format, pages = excluded.pages,
                     chunks = excluded.chunks, duplicate_chunks = excluded.duplicate_chunks,
                     redactions = excluded.redactions, needs_ocr_pages = excluded.needs_ocr_pages,
+                    ocr_pages = excluded.ocr_pages, ocr_confidence = excluded.ocr_confidence,
                     error = NULL, size_bytes = excluded.size_bytes, updated_at = excluded.updated_at
                 """,
                 (
                     document_id, source, title, version, fmt, pages, chunks, duplicate_chunks,
                     json.dumps(redactions, sort_keys=True), json.dumps(needs_ocr_pages),
-                    size_bytes, now, now,
+                    json.dumps(ocr_pages or []), ocr_confidence, size_bytes, now, now,
                 ),
             )
             conn.execute("DELETE FROM chunk_signatures WHERE document_id = ?", (document_id,))
@@ -282,7 +288,20 @@ class Ledger:
         return [(row["ordinal"], row["duplicate_of"], row["similarity"]) for row in rows]
 
 
+# Columns added after the first release: (name, declaration). A ledger written before them
+# gets them on open, its rows kept (an older read-only ledger is read without them).
+_ADDED_COLUMNS = (("ocr_pages", "TEXT NOT NULL DEFAULT '[]'"), ("ocr_confidence", "REAL"))
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    present = {row["name"] for row in conn.execute("PRAGMA table_info(documents)")}
+    for name, declaration in _ADDED_COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")
+
+
 def _info(row: sqlite3.Row) -> DocumentInfo:
+    keys = row.keys()
     return DocumentInfo(
         document_id=row["document_id"],
         source=row["source"],
@@ -295,6 +314,8 @@ def _info(row: sqlite3.Row) -> DocumentInfo:
         duplicate_chunks=row["duplicate_chunks"],
         redactions=json.loads(row["redactions"]),
         needs_ocr_pages=json.loads(row["needs_ocr_pages"]),
+        ocr_pages=json.loads(row["ocr_pages"]) if "ocr_pages" in keys else [],
+        ocr_confidence=row["ocr_confidence"] if "ocr_confidence" in keys else None,
         error=row["error"],
         size_bytes=row["size_bytes"],
         created_at=row["created_at"],

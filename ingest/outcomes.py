@@ -46,6 +46,8 @@ class IngestOutcome:
     error: str | None = None
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text came from OCR
+    ocr_confidence: float | None = None  # their mean OCR confidence, 0..1
 
 
 @dataclass(slots=True)
@@ -71,6 +73,10 @@ class BatchReport:
             "duplicates": sum(o.duplicates for o in self.of("ingested")),
             "redactions": dict(sorted(redactions.items())),
             "needs_ocr": [{"path": o.path, "pages": o.needs_ocr_pages} for o in done if o.needs_ocr_pages],
+            "ocr": [
+                {"path": o.path, "pages": o.ocr_pages, "confidence": o.ocr_confidence}
+                for o in self.of("ingested") if o.ocr_pages
+            ],
             "seconds": round(self.seconds, 3),
         }
 

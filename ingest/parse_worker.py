@@ -2,8 +2,9 @@
 ``python -m ingest.parse_worker MEMORY_MB``, and the wire format both sides speak.
 
 It limits its own address space, then answers one request at a time: a length-prefixed JSON
-header (source, size, page limit, alarm) and the file's bytes in; progress frames
-(``{"progress": true, "pages": N}``, one per page read) and then a length-prefixed JSON reply
+header (source, size, page limit, alarm, OCR options or null) and the file's bytes in; progress
+frames (``{"progress": true, "pages": N}``, one per page read; ``{"progress": true, "pages": N,
+"ocr_pages": M}`` once before M scanned pages are OCR'd) and then a length-prefixed JSON reply
 out (the parsed document, or the error's kind, type and message). JSON, never pickle: the
 parent rebuilds and type-checks every field of a reply from a process that read hostile bytes.
 Nothing here imports pydantic or the settings: the worker starts fast and stays small.
@@ -22,6 +23,7 @@ from typing import Any
 from ingest.errors import IngestError
 from ingest.parse import parse_bytes
 from ingest.parse.document import Block, ParsedDocument
+from ingest.parse.ocr import OcrOptions
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def document_from_json(raw: dict[str, Any]) -> ParsedDocument:
         pages=int(raw["pages"]),
         blocks=blocks,
         needs_ocr_pages=[int(p) for p in raw["needs_ocr_pages"]],
+        ocr_pages=[int(p) for p in raw["ocr_pages"]],
+        ocr_confidence=None if raw["ocr_confidence"] is None else float(raw["ocr_confidence"]),
     )
 
 
@@ -54,6 +58,8 @@ def document_to_json(document: ParsedDocument) -> dict[str, Any]:
         "pages": document.pages,
         "blocks": [[b.text, b.page, b.kind, b.level] for b in document.blocks],
         "needs_ocr_pages": list(document.needs_ocr_pages),
+        "ocr_pages": list(document.ocr_pages),
+        "ocr_confidence": document.ocr_confidence,
     }
 
 
@@ -77,6 +83,10 @@ def _serve(memory_mb: int) -> None:
 
     for module in ("pdf", "docx", "html", "markdown", "text"):  # the first file should not wait
         __import__(f"ingest.parse.{module}")
+    try:
+        import tesserocr  # noqa: F401  (its libtesseract loads now, not on the first scan)
+    except ImportError:
+        pass
     from ingest.parse.pdf_fonts import preload
 
     preload()
@@ -98,7 +108,8 @@ def _serve(memory_mb: int) -> None:
             request = json.loads(requests.read(size))
             data = requests.read(int(request["size"]))
             signal.alarm(int(request["alarm_s"]))  # dies by SIGALRM if the parent is gone
-            reply = _handle(data, str(request["source"]), int(request["max_pages"]), replies)
+            ocr = OcrOptions.from_json(request["ocr"]) if request.get("ocr") else None
+            reply = _handle(data, str(request["source"]), int(request["max_pages"]), ocr, replies)
             del data
             signal.alarm(0)
         except MemoryError:
@@ -113,12 +124,21 @@ def _serve(memory_mb: int) -> None:
             return
 
 
-def _handle(data: bytes, source: str, max_pages: int, replies: Any) -> dict[str, Any]:
+def _handle(
+    data: bytes, source: str, max_pages: int, ocr: OcrOptions | None, replies: Any
+) -> dict[str, Any]:
+    pages_seen = 0
+
     def on_page(pages: int) -> None:  # progress frames keep the parent's page watchdog fed
+        nonlocal pages_seen
+        pages_seen = pages
         _send(replies, {"progress": True, "pages": pages})
 
+    def on_ocr(scanned: int) -> None:  # these pages get KB_PARSE_SECONDS_PER_OCR_PAGE more each
+        _send(replies, {"progress": True, "pages": pages_seen, "ocr_pages": scanned})
+
     try:
-        document = parse_bytes(data, source, max_pages=max_pages, on_page=on_page)
+        document = parse_bytes(data, source, max_pages=max_pages, on_page=on_page, ocr=ocr, on_ocr=on_ocr)
         return {"ok": True, "document": document_to_json(document)}
     except MemoryError:
         raise

@@ -246,6 +246,7 @@ class Pipeline:
             document_id=document_id, source=source, title=title, version=version, fmt=fmt,
             pages=parsed.pages, chunks=len(kept), duplicate_chunks=len(skipped),
             redactions=redactions, needs_ocr_pages=parsed.needs_ocr_pages, size_bytes=len(data),
+            ocr_pages=parsed.ocr_pages, ocr_confidence=parsed.ocr_confidence,
             signatures=signatures, skipped=skipped,
         )
         dedupe.commit(document_id)
@@ -259,6 +260,7 @@ class Pipeline:
         return IngestOutcome(
             source, path, "ingested", document_id, version, parsed.pages, len(kept), len(skipped),
             redactions, parsed.needs_ocr_pages, None, time.perf_counter() - started, timings,
+            parsed.ocr_pages, parsed.ocr_confidence,
         )
 
     def _deidentify(

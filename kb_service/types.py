@@ -103,7 +103,11 @@ class DocumentInfo(BaseModel):
     chunks: int
     duplicate_chunks: int = 0
     redactions: dict[str, int] = Field(default_factory=dict)
-    needs_ocr_pages: list[int] = Field(default_factory=list)
+    needs_ocr_pages: list[int] = Field(
+        default_factory=list, description="Pages without usable text: no text layer, or OCR below KB_OCR_MIN_CONFIDENCE."
+    )
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages whose indexed text was read by OCR.")
+    ocr_confidence: float | None = Field(None, description="Mean OCR confidence (0..1) of those pages.")
     error: str | None = None
     size_bytes: int = 0
     created_at: str

@@ -31,6 +31,8 @@ class UploadResult(BaseModel):
     duplicates: int
     redactions: dict[str, int]
     needs_ocr_pages: list[int]
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages whose text was read by OCR.")
+    ocr_confidence: float | None = Field(None, description="Mean OCR confidence (0..1) of those pages.")
     error: str | None
     seconds: float
     job_id: str | None = None

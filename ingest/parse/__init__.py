@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePath
 
+from typing import TYPE_CHECKING
+
 from ingest.errors import UnsupportedFormatError
 from ingest.parse.document import Block, ParsedDocument
+
+if TYPE_CHECKING:
+    from ingest.parse.ocr import OcrOptions
 
 __all__ = ["Block", "ParsedDocument", "SUPPORTED_SUFFIXES", "detect_format", "parse_bytes"]
 
@@ -33,16 +38,23 @@ def detect_format(source: str) -> str:
 
 
 def parse_bytes(
-    data: bytes, source: str, *, max_pages: int = 5_000, on_page: Callable[[int], None] | None = None
+    data: bytes,
+    source: str,
+    *,
+    max_pages: int = 5_000,
+    on_page: Callable[[int], None] | None = None,
+    ocr: OcrOptions | None = None,
+    on_ocr: Callable[[int], None] | None = None,
 ) -> ParsedDocument:
     """Parse one file's bytes. Raises an IngestError subclass with a user-facing message.
-    `on_page(pages)` reports progress through a PDF (see `ingest.parse.pdf.parse_pdf`)."""
+    `on_page(pages)` reports progress through a PDF, `on_ocr(n)` the pages it is about to OCR
+    with `ocr` (None: scanned pages are only flagged; see `ingest.parse.pdf.parse_pdf`)."""
     fmt = detect_format(source)
     match fmt:
         case "pdf":
             from ingest.parse.pdf import parse_pdf
 
-            return parse_pdf(data, source, max_pages=max_pages, on_page=on_page)
+            return parse_pdf(data, source, max_pages=max_pages, on_page=on_page, ocr=ocr, on_ocr=on_ocr)
         case "markdown":
             from ingest.parse.markdown import parse_markdown
 

@@ -24,4 +24,6 @@ class ParsedDocument:
     format: str  # "pdf", "markdown", "text", "docx", "html"
     pages: int
     blocks: list[Block]
-    needs_ocr_pages: list[int] = field(default_factory=list)
+    needs_ocr_pages: list[int] = field(default_factory=list)  # no text layer, or OCR below the floor
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text came from OCR
+    ocr_confidence: float | None = None  # mean OCR confidence (0..1) of those pages

@@ -26,6 +26,7 @@ from ingest.errors import (
 from ingest.parse.document import Block, ParsedDocument
 from ingest.parse.textutil import normalise_whitespace
 from ingest.parse.headings import heading_level_from_numbering, looks_like_heading, split_article
+from ingest.parse.ocr import OcrOptions, ocr_pages
 from ingest.parse.pdf_fonts import pdfium_runs, pypdf_runs
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ _MAX_HEADING_CHARS = 120
 _BROKEN_WORD = re.compile(r"[a-z]-$")
 
 PageProgress = Callable[[int], None]  # called with the page count as each page is read
+OcrProgress = Callable[[int], None]  # called once with the number of pages about to be OCR'd
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +238,19 @@ def _blocks_for_page(
 
 
 def parse_pdf(
-    data: bytes, source: str, max_pages: int = 5_000, on_page: PageProgress | None = None
+    data: bytes,
+    source: str,
+    max_pages: int = 5_000,
+    on_page: PageProgress | None = None,
+    ocr: OcrOptions | None = None,
+    on_ocr: OcrProgress | None = None,
 ) -> ParsedDocument:
     """`on_page(pages)` is called each time a page has been read (twice a page when the
-    headings come from fonts), with the document's page count: the parse worker reports it,
-    so the budget scales with the pages and a page that crawls is caught."""
+    headings come from fonts, once more for a page that is OCR'd), with the document's page
+    count: the parse worker reports it, so the budget scales with the pages and a page that
+    crawls is caught. `on_ocr(n)` announces the n pages about to be OCR'd (each gets its own
+    allowance). Pages without a text layer are OCR'd when `ocr` is given, and only those; a
+    page read below ``ocr.min_confidence`` stays in ``needs_ocr_pages`` and is not indexed."""
     from pypdf.errors import LimitReachedError
 
     reader = _open(data, source)
@@ -270,17 +280,39 @@ def parse_pdf(
         raise CorruptFileError(f"{source}: text extraction failed (structure nested too deeply)") from exc
     except Exception as exc:
         raise CorruptFileError(f"{source}: text extraction failed ({type(exc).__name__})") from exc
-    page_lines = remove_page_furniture(page_lines)
+
+    stripped = remove_page_furniture(page_lines)
+    # No text layer (a running header alone does not count) but an image: a scanned page.
+    scanned = [
+        index for index, lines in enumerate(stripped)
+        if not any(line.strip() for line in lines) and _page_has_images(reader.pages[index])
+    ]
+    read: dict[int, float] = {}  # 0-based page -> confidence of its accepted OCR text
+    low: dict[int, float] = {}
+    if ocr is not None and scanned:
+        if on_ocr is not None:
+            on_ocr(len(scanned))
+        for index, result in ocr_pages(data, scanned, ocr, tick).items():
+            lines = [line.rstrip() for line in clean_text(result.text).splitlines()]
+            if result.confidence >= ocr.min_confidence and any(line.strip() for line in lines):
+                page_lines[index] = lines
+                read[index] = result.confidence
+            else:
+                low[index] = result.confidence
+        if low:
+            log.info(
+                "%s: OCR confidence below KB_OCR_MIN_CONFIDENCE %g on page(s) %s (%s); they stay flagged",
+                source, ocr.min_confidence, [i + 1 for i in sorted(low)],
+                ", ".join(f"{low[i]:.2f}" for i in sorted(low)),
+            )
+    page_lines = remove_page_furniture(page_lines) if read else stripped
 
     outline_titles = {_norm(entry.title): entry.level for entry in outline}
 
     blocks: list[Block] = []
-    needs_ocr: list[int] = []
     for index, lines in enumerate(page_lines):
         page_no = index + 1
         if not any(line.strip() for line in lines):
-            if _page_has_images(reader.pages[index]):
-                needs_ocr.append(page_no)
             continue
         page_blocks = _blocks_for_page(lines, page_no, headings, outline_titles)
         seen = {_norm(b.text) for b in page_blocks if b.kind == "heading"}
@@ -288,17 +320,32 @@ def parse_pdf(
         missing = [e for e in outline if e.page == index and _norm(e.title) not in seen]
         blocks.extend(Block(e.title, page_no, "heading", e.level) for e in missing)
         blocks.extend(page_blocks)
+    needs_ocr = [index + 1 for index in scanned if index not in read]
 
     if not any(block.kind != "heading" for block in blocks):
         if needs_ocr:
             raise EmptyDocumentError(
                 f"{source}: no extractable text (scanned or image-only, {len(needs_ocr)} page(s)); "
-                "it needs OCR before it can be ingested"
+                + _ocr_hint(ocr, low)
             )
         raise EmptyDocumentError(f"{source}: no extractable text")
 
     title = _title(reader, outline, blocks, source)
-    return ParsedDocument(title=title, format="pdf", pages=count, blocks=blocks, needs_ocr_pages=needs_ocr)
+    confidence = round(sum(read.values()) / len(read), 4) if read else None
+    return ParsedDocument(
+        title=title, format="pdf", pages=count, blocks=blocks, needs_ocr_pages=needs_ocr,
+        ocr_pages=[index + 1 for index in sorted(read)], ocr_confidence=confidence,
+    )
+
+
+def _ocr_hint(ocr: OcrOptions | None, low: dict[int, float]) -> str:
+    if ocr is None:
+        return "it needs OCR before it can be ingested (KB_OCR; `make ocr` installs Tesseract)"
+    best = f", best {max(low.values()):.2f}" if low else ""
+    return (
+        f"OCR read no text at confidence KB_OCR_MIN_CONFIDENCE {ocr.min_confidence:g} or above{best}; "
+        "it needs a better scan or manual review"
+    )
 
 
 def _title(reader: Any, outline: list[_OutlineEntry], blocks: list[Block], source: str) -> str:

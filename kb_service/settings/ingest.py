@@ -1,4 +1,4 @@
-"""Parsing (limits of the parse worker), chunking, de-duplication and the inbox watcher.
+"""Parsing (limits of the parse worker, OCR), chunking, de-duplication and the inbox watcher.
 
 One group of `kb_service.settings.Settings`; each field is the variable ``KB_<NAME>``.
 """
@@ -66,6 +66,40 @@ class IngestSettings(BaseModel):
             "may use for one file; past it the file fails. Keep it well above KB_MAX_FILE_MB."
         ),
     )
+
+    parse_seconds_per_ocr_page: float = Field(
+        10.0,
+        ge=0,
+        description=(
+            "More seconds for each scanned page that is OCR'd, on the file's budget and on that page's "
+            "own limit (KB_PARSE_PAGE_TIMEOUT_S); a page takes 1-3 s on one core."
+        ),
+    )
+
+    # --- OCR of scanned pages (Tesseract, in the parse worker) -------------------------
+    ocr: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description=(
+            "OCR of PDF pages without a text layer: `auto` = when Tesseract is installed (`make ocr`), "
+            "else such pages are flagged as needing OCR; `on` = always, and a missing Tesseract is a "
+            "configuration error; `off` = never (pages are flagged)."
+        ),
+    )
+    ocr_languages: str = Field(
+        "eng+chi_sim",
+        pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+        description="Tesseract languages, joined by `+`; each needs its model (Debian tesseract-ocr-<lang>).",
+    )
+    ocr_min_confidence: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A page whose mean OCR word confidence is below this stays flagged (needs review) and its "
+            "text is not indexed."
+        ),
+    )
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution scanned pages are rendered at for OCR.")
 
     # --- de-duplication ----------------------------------------------------------------
     dedupe_threshold: float = Field(

@@ -42,6 +42,19 @@ def test_the_defaults_are_the_budget_of_the_settings(tmp_path: Path) -> None:
     assert (budget.floor_s, budget.per_page_s, budget.per_mb_s, budget.ceiling_s, budget.page_s) == (
         60.0, 0.5, 200.0, 1200.0, 20.0
     )
+    assert budget.per_ocr_page_s == 10.0
+
+
+def test_ocr_pages_get_their_own_allowance_within_the_ceiling() -> None:
+    budget = ParseBudget(floor_s=60, per_page_s=0.5, per_mb_s=200, ceiling_s=1200, page_s=20, per_ocr_page_s=10)
+    assert budget.total_s(300, 3_000_000, ocr_pages=4) == 150 + 40  # on top of the per-page budget
+    assert budget.total_s(20, 100_000, ocr_pages=3) == 60 + 30  # and of the floor
+    assert "3 OCR pages x KB_PARSE_SECONDS_PER_OCR_PAGE 10 s" in budget.describe(20, 100_000, 3)
+    assert budget.total_s(300, 3_000_000, ocr_pages=500) == 1200  # the ceiling still holds
+    assert "KB_PARSE_TIMEOUT_MAX_S" in budget.describe(300, 3_000_000, 500)
+    assert (budget.page_limit_s(ocr=False), budget.page_limit_s(ocr=True)) == (20, 30)
+    assert "KB_PARSE_SECONDS_PER_OCR_PAGE" in budget.exceeded(2, 100_000, 1, whole_file=False, ocr_pages=1)
+    assert "page 2 of 5 took longer than 20 s" in budget.exceeded(5, 100_000, 1, whole_file=False, ocr_pages=0)
 
 
 @pytest.fixture(scope="module")
