@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from answer.conversation import FollowUps, Turn
 from answer.service import AnswerError, AnswerService
 from api.openai_protocol import (
     AssistantMessage,
@@ -62,13 +63,29 @@ def kb_info(answer: Answer) -> KBInfo:
         adapter=answer.adapter,
         constraints=answer.constraints,
         constraint_issues=answer.constraint_issues,
+        standalone_question=answer.standalone_question,
+        rewritten_by=answer.rewritten_by,
     )
 
 
+def split_conversation(request: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    """The last user message, and the user and assistant messages before it (the history
+    a follow-up is rewritten from; system and tool messages play no part)."""
+    last = next((i for i in range(len(request.messages) - 1, -1, -1) if request.messages[i].role == "user"), None)
+    if last is None:
+        return "", []
+    history = [
+        Turn(role=m.role, content=m.text())  # type: ignore[arg-type]  # filtered to user / assistant
+        for m in request.messages[:last] if m.role in ("user", "assistant") and m.text().strip()
+    ]
+    return request.messages[last].text().strip(), history
+
+
 class ChatService:
-    def __init__(self, answers: AnswerService, generator: Generator) -> None:
+    def __init__(self, answers: AnswerService, generator: Generator, followups: FollowUps | None = None) -> None:
         self._answers = answers
         self._generator = generator
+        self._followups = followups  # None: the last user message is answered on its own
 
     def models(self) -> ModelList:
         now = int(time.time())
@@ -77,11 +94,13 @@ class ChatService:
         return ModelList(data=cards)
 
     def _answer(self, request: ChatCompletionRequest) -> Answer:
-        question = next((m.text() for m in reversed(request.messages) if m.role == "user"), "").strip()
+        question, history = split_conversation(request)
         if not question:
             raise AnswerError("the conversation has no user message to answer")
         model = None if request.model in ("", DEFAULT_MODEL) else request.model
-        return self._answers.ask(question, model=model)
+        if self._followups is None:
+            return self._answers.ask(question, model=model)
+        return self._followups.answer(self._answers, question, history, model=model)
 
     def complete(self, request: ChatCompletionRequest) -> tuple[ChatCompletion, Answer]:
         answer = self._answer(request)
