@@ -150,7 +150,9 @@ def _fill_ellipsis(fragment: str, previous: str, nlp: Nlp) -> str | None:
                 return _question_mark(doc.text[: span.start_char] + fragment + doc.text[span.end_char:])
         return _question_mark(f"{doc.text} {fragment}")
     fragment_doc = nlp(fragment)
-    proper = any(t.pos_ == "PROPN" for t in fragment_doc) or fragment[:1].isupper() and fragment.lower() != fragment
+    if not any(t.pos_ in {"NOUN", "PROPN", "NUM"} for t in fragment_doc):
+        return None  # "Hmm?", "Really?": nothing to put in the previous question
+    proper = any(t.pos_ == "PROPN" for t in fragment_doc)
     if proper:
         names = _proper_spans(doc)
         if names:
@@ -199,12 +201,26 @@ def _without_wh(chunk: Any) -> Any:
     return chunk
 
 
+def _referent(chunk: Any) -> str:
+    """The chunk with the modifiers that follow it: 'a trip abroad', 'the rate for a private car'."""
+    doc, end = chunk.doc, chunk.end
+    while end < len(doc):
+        token = doc[end]
+        if token.head.i == chunk.root.i and token.dep_ in {"prep", "amod", "advmod", "acl"}:
+            end = token.right_edge.i + 1
+        elif token.pos_ == "ADV" and token.dep_ == "advmod" and token.i == chunk.end:
+            end += 1
+        else:
+            break
+    return doc[chunk.start: end].text
+
+
 def _resolve_pronouns(clause: str, previous: str, nlp: Nlp) -> str | None:
     doc = nlp(_END.sub("", previous))
     chunk = _main_chunk(doc)
     if chunk is None:
         return None
-    referent = chunk.text
+    referent = _referent(chunk)
     if chunk[0].pos_ != "DET" and chunk.root.pos_ != "PROPN" and not chunk[0].text[:1].isupper():
         referent = f"the {referent}"
     protected = {(m.start(), m.end()) for m in _DUMMY_IT.finditer(clause)}
@@ -278,10 +294,8 @@ def _rewrite_zh(question: str, previous: str) -> str | None:
     subject, attribute, predicate = parts
     if "的" in fragment:  # a whole "A的B" (after a pronoun was resolved)
         return _zh_end(fragment + predicate)
-    if _is_attribute(fragment) and not _is_place(fragment):
-        if attribute:
-            return _zh_end(f"{subject}的{fragment}{predicate}")
-        return _zh_end(f"{subject}的{fragment}是多少？")
+    if attribute and _is_attribute(fragment) and not _is_place(fragment):
+        return _zh_end(f"{subject}的{fragment}{predicate}")
     if attribute:
         return _zh_end(f"{fragment}的{attribute}{predicate}")
     return _zh_end(f"{fragment}{predicate}")
