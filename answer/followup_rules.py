@@ -157,6 +157,10 @@ def _fill_ellipsis(fragment: str, previous: str, nlp: Nlp) -> str | None:
         names = _proper_spans(doc)
         if names:
             start, end = names[-1]
+            known = {t.lower_ for t in doc}
+            if all(t.pos_ == "PROPN" or t.lower_ in known for t in fragment_doc):
+                # "And the Paris office?" after "… the London office …": only the name changes
+                fragment = " ".join(t.text for t in fragment_doc if t.pos_ == "PROPN")
             return _question_mark(doc.text[:start] + fragment + doc.text[end:])
         return _question_mark(f"{doc.text} for {fragment}")
     chunk = _main_chunk(doc)
@@ -289,9 +293,15 @@ def _rewrite_zh(question: str, previous: str) -> str | None:
     places = [p for p in _ZH_PLACES if p in previous]
     if _is_place(fragment) and places:
         return _zh_end(previous.replace(places[0], fragment, 1))
+    for place in (p for p in _ZH_PLACES if p in fragment):
+        for before in places:  # "上海办公室呢？" after "北京办公室几点开门？"
+            if fragment.replace(place, before) in previous:
+                return _zh_end(previous.replace(fragment.replace(place, before), fragment, 1))
     if parts is None:
         return None
     subject, attribute, predicate = parts
+    if _ZH_PREDICATE.match(fragment) and subject:  # "那需要提前几天呢？": the fragment is a predicate
+        return _zh_end(subject + fragment)
     if "的" in fragment:  # a whole "A的B" (after a pronoun was resolved)
         return _zh_end(fragment + predicate)
     if attribute and _is_attribute(fragment) and not _is_place(fragment):

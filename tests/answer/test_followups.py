@@ -27,6 +27,8 @@ EN = [
      "What is the password change interval?"),
     ("Who must approve a trip abroad?", "How many days before departure must it be approved?",
      "How many days before departure must a trip abroad be approved?"),
+    ("When does the London office open on weekdays?", "And the Paris office?",
+     "When does the Paris office open on weekdays?"),
     ("What is the mileage rate for a private car?", "Does it need a log?",
      "Does the mileage rate for a private car need a log?"),
 ]
@@ -39,6 +41,8 @@ ZH = [
     ("外包人员的年假有多少天？", "他们的病假呢？", "外包人员的病假有多少天？"),
     ("外包人员的年假有多少天？", "他们需要提前几天申请？", "外包人员需要提前几天申请？"),
     ("年假有多少天？", "病假呢？", "病假有多少天？"),
+    ("北京办公室几点开门？", "上海办公室呢？", "上海办公室几点开门？"),
+    ("出国出差需要谁批准？", "那需要提前几天申请呢？", "出国出差需要提前几天申请？"),
 ]
 
 
