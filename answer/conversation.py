@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from answer.followup_rules import Nlp, is_follow_up, rewrite
+from answer.service import UNSUPPORTED_EN, UNSUPPORTED_ZH
 from kb_service.errors import KBError
 from kb_service.injection import find_instructions
 from kb_service.llm.generator import Generator
@@ -52,7 +53,10 @@ _STOP = {
     "in", "for", "at", "on", "to", "from", "of", "by", "with", "it", "its", "they", "them", "their", "this",
     "that", "these", "those", "there", "same", "then", "ok", "okay", "please", "much", "many",
 }
-_ZH_NOISE = re.compile(r"那么|那个|这个|那些|这些|他们|她们|它们|还有|另外|呢|吗|那|它|他|她|[？?。！!，,\s]")
+_ZH_NOISE = re.compile(
+    r"那么|那个|这个|那些|这些|他们|她们|它们|还有|另外|多少|什么|如何|怎么|怎样|是否|哪些|哪个|"
+    r"[呢吗那它他她几哪是有的？?。！!，,\s]"
+)
 _QUESTION_ZH = re.compile(r"[？?]$|吗|什么|多少|几|哪|如何|怎么|怎样|是否|谁")
 _QUESTION_EN = re.compile(
     r"\?$|^(?:what|which|who|whom|whose|when|where|why|how|is|are|do|does|did|can|could|must|should|may|will|"
@@ -118,6 +122,30 @@ def acceptable(candidate: str, question: str, previous: str) -> bool:
     if own and not own <= got | {w.rstrip("s") for w in got}:
         return False
     return not before or bool(before & got)
+
+
+def follow_up_terms(question: str) -> list[str]:
+    """What the follow-up itself names: its capitalised words ("Tokyo" in "And in Tokyo?"), or
+    for Chinese what is left without pronouns, particles and question words ("成都" in "成都呢？")."""
+    if has_cjk(question):
+        core = _ZH_NOISE.sub("", question)
+        return [core] if core else []
+    words = re.findall(r"[A-Za-z][\w'-]*", question)
+    return [w for w in words if w[:1].isupper() and w.lower() not in _STOP and w.lower() != "i"]
+
+
+def uncovered_terms(question: str, answer: Answer) -> list[str]:
+    """The follow-up's terms that neither the answer nor any cited passage states."""
+    evidence = " ".join([answer.answer, *(c.quote for c in answer.citations)])
+    missing = []
+    for term in follow_up_terms(question):
+        if has_cjk(term):
+            grams = _bigrams(term)
+            if len(grams & _bigrams(evidence)) * 2 < len(grams):
+                missing.append(term)
+        elif not re.search(rf"(?<!\w){re.escape(term)}(?!\w)", evidence, re.IGNORECASE):
+            missing.append(term)
+    return missing
 
 
 class FollowUps:
@@ -199,6 +227,8 @@ class FollowUps:
         (de-identified) with how it was made and how long that took (timings["rewrite"])."""
         made = self.standalone(question, history)
         answer = answers.ask(made.question, k=k, model=model, threshold=threshold)
+        if made.method != "none" and answer.grounded and (missing := uncovered_terms(question, answer)):
+            answer = self._held_back(answer, missing)
         timings = dict(answer.timings)
         timings["rewrite"] = round(made.seconds * 1000, 2)
         timings["total"] = round(timings.get("total", 0.0) + timings["rewrite"], 2)
@@ -206,6 +236,20 @@ class FollowUps:
             "standalone_question": self._scrub(made.question),
             "rewritten_by": made.method,
             "timings": timings,
+        })
+
+    def _held_back(self, answer: Answer, missing: Sequence[str]) -> Answer:
+        """The follow-up named something ("And in Tokyo?") that no verified claim or cited passage
+        states: the answer is about the previous question's subject, so it is suppressed, with
+        its passages shown as the closest ones."""
+        issue = f"the follow-up names {', '.join(repr(self._scrub(t)) for t in missing)}, which no cited passage states"
+        return answer.model_copy(update={
+            "answer": UNSUPPORTED_ZH if has_cjk(answer.standalone_question or answer.answer) else UNSUPPORTED_EN,
+            "grounded": False,
+            "suppressed_reason": "constraint_not_stated",
+            "trimmed": False,
+            "claims_dropped": 0,
+            "constraint_issues": [*answer.constraint_issues, issue],
         })
 
     # --- the two ways --------------------------------------------------------------------

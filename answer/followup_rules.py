@@ -44,6 +44,12 @@ _DUMMY_IT = re.compile(
 )
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 _END = re.compile(r"[\s?？.。!！]+$")
+# Small talk is no follow-up: "Thanks!" must not become "What is the thanks per night in Paris?"
+_SMALL_TALK = {
+    "thanks", "thank you", "thx", "ok", "okay", "hello", "hi", "hey", "yes", "no", "great", "cool", "bye",
+    "goodbye", "got it", "nice", "good", "perfect", "sure", "你好", "您好", "谢谢", "多谢", "好的", "好", "嗯",
+    "再见", "明白", "明白了", "知道了", "收到", "是的", "不是", "对", "可以",
+}
 
 _ZH_PRONOUNS = ("他们", "她们", "它们", "它", "这个", "那个", "这些", "那些", "他", "她")
 _ZH_FOLLOW = re.compile(r"^(?:那么|那|还有|另外|而)?(.+?)(?:呢)[？?。]?$")
@@ -73,7 +79,7 @@ def load_nlp(path: str) -> Nlp:
 def is_follow_up(question: str) -> bool:
     """Does the question lean on an earlier one (ellipsis, a pronoun, "what about")?"""
     text = question.strip()
-    if not text:
+    if not text or _END.sub("", text).lower().strip(" ,!，") in _SMALL_TALK:
         return False
     if has_cjk(text):
         core = _END.sub("", text)
