@@ -113,15 +113,17 @@ def acceptable(candidate: str, question: str, previous: str) -> bool:
     norm = " ".join(text.lower().split())
     if norm in (" ".join(question.lower().split()), " ".join(previous.lower().split())):
         return False
-    if cjk:
+    if cjk:  # the follow-up's words whole, and some of what it leaves out of the previous question
         own, before, got = _ZH_NOISE.sub("", question), _ZH_NOISE.sub("", previous), _ZH_NOISE.sub("", text)
-        if own and len(_bigrams(own) & _bigrams(got)) < max(1, len(_bigrams(own)) // 2):
+        if own and own not in got:
             return False
-        return not before or bool(_bigrams(before) & _bigrams(got))
+        carried = _bigrams(before) - _bigrams(own)
+        return not carried or bool(carried & _bigrams(got))
     own, before, got = _content_words(question), _content_words(previous), _content_words(text)
     if own and not own <= got | {w.rstrip("s") for w in got}:
         return False
-    return not before or bool(before & got)
+    carried = before - own
+    return not carried or bool(carried & got)
 
 
 def follow_up_terms(question: str) -> list[str]:

@@ -90,6 +90,11 @@ def test_acceptance_of_a_model_rewrite() -> None:
     assert acceptable("上海的住宿标准是多少？", "上海呢？", "北京的住宿标准是多少？")
     assert not acceptable("北京的住宿标准是多少？", "上海呢？", "北京的住宿标准是多少？")
     assert not acceptable("上海是多少？", "上海呢？", "北京的住宿标准是多少？")  # the attribute lost (SmolLM2 did this)
+    # SmolLM2's rewrites that copied the worked example or the wrong office
+    assert not acceptable("上海办公室有多少天？", "上海办公室呢？", "北京办公室几点开门？")
+    assert not acceptable("上海办公室有多少天？", "那深圳办公室呢？", "上海办公室几点开门？")
+    assert not acceptable("那更换周期是多少？", "那更换周期呢？", "系统密码的最短长度是多少？")
+    assert acceptable("系统密码的更换周期是多少？", "那更换周期呢？", "系统密码的最短长度是多少？")
     assert not acceptable("What is the hotel limit in Shanghai?", "上海呢？", "北京的住宿标准是多少？")
     assert clean_rewrite('Standalone question: "What is the limit in London?"') == "What is the limit in London?"
 
