@@ -14,7 +14,9 @@ Per follow-up:
   the gold standalone question (case, spaces and final punctuation aside) and was accepted;
 - *service*: the standalone question the service used and how (model / rules / none);
 - *right*: answerable follow-ups answered grounded from the expected document with the
-  expected figure; unanswerable ones (no document) still suppressed.
+  expected figure; unanswerable ones (no document) still suppressed;
+- *passage right*: grounded or not, the answer shows the expected document's passage with the
+  figure (a suppressed answer quotes its closest passage); unanswerable ones still suppressed.
 The baseline asks the last user message alone, as the service did before.
 """
 
@@ -37,6 +39,15 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[?？.。!！\s]+$", "", text.strip()).lower().split())
+
+
+def right_passage(answer: Any, document: str | None, figure: str | None) -> bool:
+    """Grounded or not, the answer shows the right passage: a citation of the expected document
+    whose quote holds the figure, and the figure in the answer text (a suppressed answer quotes
+    the closest passage's sentence). For an unanswerable follow-up: still suppressed."""
+    if document is None or figure is None:
+        return not answer.grounded
+    return figure in answer.answer and any(c.document == document and figure in c.quote for c in answer.citations)
 
 
 def right(answer: Any, document: str | None, figure: str | None) -> bool:
@@ -87,6 +98,10 @@ def run(cache: Path, tmp: Path) -> dict[str, Any]:
                     "standalone_right": _norm(with_history.standalone_question or "") == _norm(follow.standalone),
                     "right": right(with_history, follow.document, follow.figure),
                     "baseline_right": right(baseline, follow.document, follow.figure),
+                    "passage_right": right_passage(with_history, follow.document, follow.figure),
+                    "baseline_passage_right": right_passage(baseline, follow.document, follow.figure),
+                    "grounded": with_history.grounded,
+                    "suppressed_reason": with_history.suppressed_reason,
                     "answer": with_history.answer,
                     "baseline_answer": baseline.answer,
                     "cited": with_history.citations[0].document if with_history.citations else None,
@@ -119,6 +134,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
             "standalone_right": sum(r["standalone_right"] for r in mine),
             "right_with_history": sum(r["right"] for r in mine),
             "right_baseline": sum(r["baseline_right"] for r in mine),
+            "passage_right_with_history": sum(r["passage_right"] for r in mine),
+            "passage_right_baseline": sum(r["baseline_passage_right"] for r in mine),
         }
     return table
 
