@@ -137,8 +137,10 @@ def follow_up_terms(question: str) -> list[str]:
 
 
 def uncovered_terms(question: str, answer: Answer) -> list[str]:
-    """The follow-up's terms that neither the answer nor any cited passage states."""
-    evidence = " ".join([answer.answer, *(c.quote for c in answer.citations)])
+    """The follow-up's terms that no cited passage states. Not the answer's text: that is the
+    model's, and SmolLM2 wrote "The hotel limit per night in Tokyo is 180 euros [1]" from a
+    passage about Paris, which the verifier passed."""
+    evidence = " ".join(c.quote for c in answer.citations)
     missing = []
     for term in follow_up_terms(question):
         if has_cjk(term):
@@ -230,7 +232,7 @@ class FollowUps:
         made = self.standalone(question, history)
         answer = answers.ask(made.question, k=k, model=model, threshold=threshold)
         if made.method != "none" and answer.grounded and (missing := uncovered_terms(question, answer)):
-            answer = self._held_back(answer, missing)
+            answer = self._held_back(answer, missing, made.question)
         timings = dict(answer.timings)
         timings["rewrite"] = round(made.seconds * 1000, 2)
         timings["total"] = round(timings.get("total", 0.0) + timings["rewrite"], 2)
@@ -240,13 +242,12 @@ class FollowUps:
             "timings": timings,
         })
 
-    def _held_back(self, answer: Answer, missing: Sequence[str]) -> Answer:
-        """The follow-up named something ("And in Tokyo?") that no verified claim or cited passage
-        states: the answer is about the previous question's subject, so it is suppressed, with
+    def _held_back(self, answer: Answer, missing: Sequence[str], question: str) -> Answer:
+        """The follow-up named something ("And in Tokyo?") that no cited passage states: the answer is about the previous question's subject, so it is suppressed, with
         its passages shown as the closest ones."""
         issue = f"the follow-up names {', '.join(repr(self._scrub(t)) for t in missing)}, which no cited passage states"
         return answer.model_copy(update={
-            "answer": UNSUPPORTED_ZH if has_cjk(answer.standalone_question or answer.answer) else UNSUPPORTED_EN,
+            "answer": UNSUPPORTED_ZH if has_cjk(question) else UNSUPPORTED_EN,
             "grounded": False,
             "suppressed_reason": "constraint_not_stated",
             "trimmed": False,

@@ -189,6 +189,8 @@ def test_a_follow_up_term_no_passage_states_is_found() -> None:
     paris = grounded("The hotel limit per night in Paris is 180 euros [1].", "The hotel limit per night in Paris is 180 euros.")
     assert follow_up_terms("And in Tokyo?") == ["Tokyo"] and uncovered_terms("And in Tokyo?", paris) == ["Tokyo"]
     assert uncovered_terms("What about Paris?", paris) == []
+    made_up = grounded("The hotel limit per night in Tokyo is 180 euros [1].", "The hotel limit per night in Paris is 180 euros.")
+    assert uncovered_terms("And in Tokyo?", made_up) == ["Tokyo"]  # the answer's own words are no evidence
     assert follow_up_terms("How often must it be changed?") == []  # nothing named: nothing to hold it to
     beijing = grounded("北京的住宿标准为每晚600元[1]。", "北京的住宿标准为每晚600元。")
     assert follow_up_terms("成都呢？") == ["成都"] and uncovered_terms("成都呢？", beijing) == ["成都"]
