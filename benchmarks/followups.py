@@ -108,6 +108,9 @@ def run(cache: Path, tmp: Path) -> dict[str, Any]:
                     "baseline_cited": baseline.citations[0].document if baseline.citations else None,
                     "rewrite_ms": with_history.timings.get("rewrite"),
                 }
+                if follow.document is None:  # the gold standalone question asked directly, without a conversation
+                    direct = services.answers.ask(follow.standalone)
+                    row["direct_grounded"], row["direct_answer"] = direct.grounded, direct.answer
                 rows.append(row)
                 print(json.dumps({k: row[k] for k in ("question", "model_rewrite", "method", "standalone", "right",
                                                       "baseline_right", "cited", "baseline_cited")},
