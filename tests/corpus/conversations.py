@@ -69,7 +69,7 @@ class FollowUp:
     question: str
     standalone: str  # the rewrite a person would write
     document: str | None  # None: the corpus does not answer it (the answer must stay suppressed)
-    figure: str | None = None  # in the answer when answered from the right passage
+    figure: str | None = None  # the fact with its unit, in the answer when answered from the right passage
 
 
 @dataclass(frozen=True)
@@ -86,39 +86,39 @@ class Conversation:
 
 CONVERSATIONS = [
     Conversation("hotel-cities", "What is the hotel limit per night in Paris?", "city-travel.pdf", [
-        FollowUp("And in London?", "What is the hotel limit per night in London?", "city-travel.pdf", "210"),
-        FollowUp("What about Rome?", "What is the hotel limit per night in Rome?", "city-travel.pdf", "150"),
+        FollowUp("And in London?", "What is the hotel limit per night in London?", "city-travel.pdf", "210 euros"),
+        FollowUp("What about Rome?", "What is the hotel limit per night in Rome?", "city-travel.pdf", "150 euros"),
     ]),
     Conversation("office-hours", "When does the London office open on weekdays?", "office-guide.pdf", [
         FollowUp("And the Paris office?", "When does the Paris office open on weekdays?", "office-guide.pdf", "9:00"),
         FollowUp("How about Rome?", "When does the Rome office open on weekdays?", "office-guide.pdf", "7:30"),
     ]),
     Conversation("password", "How long must a password be?", "it-security.pdf", [
-        FollowUp("How often must it be changed?", "How often must a password be changed?", "it-security.pdf", "90"),
+        FollowUp("How often must it be changed?", "How often must a password be changed?", "it-security.pdf", "90 days"),
     ]),
     Conversation("approval", "Who must approve a trip abroad?", "city-travel.pdf", [
         FollowUp("How many days before departure must it be approved?",
-                 "How many days before departure must a trip abroad be approved?", "city-travel.pdf", "10"),
+                 "How many days before departure must a trip abroad be approved?", "city-travel.pdf", "10 days"),
     ]),
     Conversation("hotel-unknown-city", "What is the hotel limit per night in Paris?", "city-travel.pdf", [
         FollowUp("And in Tokyo?", "What is the hotel limit per night in Tokyo?", None),
     ]),
     Conversation("住宿标准", "北京的住宿标准是多少？", "差旅住宿标准.pdf", [
-        FollowUp("上海呢？", "上海的住宿标准是多少？", "差旅住宿标准.pdf", "650"),
-        FollowUp("那深圳呢？", "深圳的住宿标准是多少？", "差旅住宿标准.pdf", "550"),
+        FollowUp("上海呢？", "上海的住宿标准是多少？", "差旅住宿标准.pdf", "650元"),
+        FollowUp("那深圳呢？", "深圳的住宿标准是多少？", "差旅住宿标准.pdf", "550元"),
     ]),
     Conversation("办公时间", "北京办公室几点开门？", "办公室指南.pdf", [
-        FollowUp("上海办公室呢？", "上海办公室几点开门？", "办公室指南.pdf", "9"),
-        FollowUp("那深圳办公室呢？", "深圳办公室几点开门？", "办公室指南.pdf", "10"),
+        FollowUp("上海办公室呢？", "上海办公室几点开门？", "办公室指南.pdf", "9点"),
+        FollowUp("那深圳办公室呢？", "深圳办公室几点开门？", "办公室指南.pdf", "10点"),
     ]),
     Conversation("系统密码", "系统密码的最短长度是多少？", "信息安全制度.pdf", [
-        FollowUp("那更换周期呢？", "系统密码的更换周期是多少？", "信息安全制度.pdf", "90"),
+        FollowUp("那更换周期呢？", "系统密码的更换周期是多少？", "信息安全制度.pdf", "90天"),
     ]),
     Conversation("出国审批", "出国出差需要谁批准？", "差旅住宿标准.pdf", [
-        FollowUp("那需要提前几天申请呢？", "出国出差需要提前几天申请？", "差旅住宿标准.pdf", "10"),
+        FollowUp("那需要提前几天申请呢？", "出国出差需要提前几天申请？", "差旅住宿标准.pdf", "提前10天"),
     ]),
     Conversation("外包假期", "外包人员的年假有多少天？", "员工假期制度.pdf", [
-        FollowUp("他们的病假呢？", "外包人员的病假有多少天？", "员工假期制度.pdf", "3"),
+        FollowUp("他们的病假呢？", "外包人员的病假有多少天？", "员工假期制度.pdf", "3天"),
     ]),
     Conversation("未知城市", "北京的住宿标准是多少？", "差旅住宿标准.pdf", [
         FollowUp("成都呢？", "成都的住宿标准是多少？", None),
