@@ -63,7 +63,7 @@ _QUESTION_EN = re.compile(
     r"shall|has|have)\b",
     re.IGNORECASE,
 )
-_LABEL = re.compile(r"^\s*(?:standalone(?:\s+question)?|rewritten(?:\s+question)?|question|follow-?up|问题)\s*[:：]\s*", re.I)
+_LABEL = re.compile(r"^\s*(?:standalone(?:\s+question)?|rewritten(?:\s+question)?|question|follow-?up|问题)\s*[:：]\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

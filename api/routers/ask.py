@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from answer.conversation import Turn
 from api.auth import Reader
 from api.deps import GateDep, MetricsDep, ServicesDep
-from answer.conversation import Turn
 from api.errors import ERROR_RESPONSES, NOT_FOUND, TOO_MANY_QUESTIONS
 from kb_service.types import Answer
 

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 
 from answer.services import Services, build_services
 from api.app import create_app
-from kb_service.settings import Settings
-from kb_service.text import has_cjk
 from ingest.deidentify import Deidentifier
 from kb_service.embedder import SentenceTransformerEmbedder
+from kb_service.settings import Settings
+from kb_service.text import has_cjk
 from tests.api.conftest import READER_KEY, api_settings, auth, free_port
 from tests.corpus.conversations import CONVERSATIONS, HOSTILE_TURNS, Conversation, write_documents
 
