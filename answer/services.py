@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from answer.conversation import FollowUps
+from answer.followup_rules import load_nlp
 from answer.service import AnswerConfig, AnswerService
 from answer.thinking import looks_like_reasoning_model
 from answer.verify import ClaimVerifier, make_scorer
@@ -17,6 +19,7 @@ from ingest.pipeline import Pipeline
 from kb_service.adapters import AdapterIndex
 from kb_service.embedder import Embedder, make_embedder
 from kb_service.errors import ConfigurationError, KBError
+from kb_service.models import spacy_model_path
 from kb_service.llm.generator import Generator, OpenAICompatibleGenerator
 from kb_service.prompting import ApproximateTokenCounter, TokenCounter, TokenizerCounter
 from kb_service.search import Searcher
@@ -74,6 +77,7 @@ class Services:
     searcher: Searcher
     generator: Generator
     answers: AnswerService
+    followups: FollowUps
 
     def scrub(self, text: str) -> str:
         return self.deidentifier.session().redact(text).text
@@ -118,6 +122,7 @@ def build_services(
         searcher=searcher,
         generator=generator,
         answers=None,  # type: ignore[arg-type]  # set below: it needs services.scrub
+        followups=None,  # type: ignore[arg-type]  # likewise
     )
     services.answers = AnswerService(
         answer_config(settings),
@@ -128,6 +133,15 @@ def build_services(
         counter=make_token_counter(settings),
         scrub=services.scrub,
         default_model=AdapterIndex(settings).default_model,  # KB_LLM_ADAPTER, else the promoted adapter
+    )
+    services.followups = FollowUps(
+        generator,
+        scrub=services.scrub,
+        mode=settings.followup_rewrite,
+        turns=settings.followup_turns,
+        model=settings.llm_served_name,  # the base model rewrites; adapters are for answers
+        nlp=lambda: load_nlp(spacy_model_path(settings.spacy_model)),
+        max_chars=services.answers.config.max_question_chars,
     )
     _first_request_warm_up(services)
     return services

@@ -33,15 +33,18 @@ def stream_answer(
     k: int | None = None,
     model: str | None = None,
     threshold: float | None = None,
+    early: bool = True,
 ) -> Iterator[str | Answer]:
     """Pieces of verified answer text as they settle, then the final `Answer` (whose
     `answer` starts with all the pieces joined). Errors before the first piece (an empty
-    question, a model that is not served) are raised from the first `next()`."""
+    question, a model that is not served) are raised from the first `next()`. With `early`
+    false (a caller that may still change the answer, as a rewritten follow-up's check does)
+    nothing is sent before the final answer."""
     prepared = service.prepare(question, k=k, model=model, threshold=threshold)
     if prepared.answer is not None:
         yield prepared.answer
         return
-    early = service.streams_early(prepared.model)
+    early = early and service.streams_early(prepared.model)
     raw, sent, sentences_seen = "", "", 0
     started = time.perf_counter()
     first_text_ms: float | None = None

@@ -39,7 +39,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         owned = services is None
         built = services or build_services(settings)
         app.state.services = built
-        app.state.chat = ChatService(built.answers, built.generator)
+        app.state.chat = ChatService(built.answers, built.generator, built.followups)
         app.state.feedback = FeedbackService(settings.feedback_path, scrub=built.scrub)
         app.state.uploads = uploads = make_upload_queue(built, on_finished=app.state.metrics.observe_job)
         uploads.start()  # resumes uploads a previous run accepted but did not finish

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 
+from answer.conversation import FollowUps, Turn
 from answer.service import AnswerError, AnswerService
 from answer.streaming import stream_answer
 from api.openai_protocol import (
@@ -69,13 +70,29 @@ def kb_info(answer: Answer) -> KBInfo:
         adapter=answer.adapter,
         constraints=answer.constraints,
         constraint_issues=answer.constraint_issues,
+        standalone_question=answer.standalone_question,
+        rewritten_by=answer.rewritten_by,
     )
 
 
+def split_conversation(request: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    """The last user message, and the user and assistant messages before it (the history
+    a follow-up is rewritten from; system and tool messages play no part)."""
+    last = next((i for i in range(len(request.messages) - 1, -1, -1) if request.messages[i].role == "user"), None)
+    if last is None:
+        return "", []
+    history = [
+        Turn(role=m.role, content=m.text())  # type: ignore[arg-type]  # filtered to user / assistant
+        for m in request.messages[:last] if m.role in ("user", "assistant") and m.text().strip()
+    ]
+    return request.messages[last].text().strip(), history
+
+
 class ChatService:
-    def __init__(self, answers: AnswerService, generator: Generator) -> None:
+    def __init__(self, answers: AnswerService, generator: Generator, followups: FollowUps | None = None) -> None:
         self._answers = answers
         self._generator = generator
+        self._followups = followups  # None: the last user message is answered on its own
 
     def models(self) -> ModelList:
         now = int(time.time())
@@ -83,15 +100,17 @@ class ChatService:
         cards += [ModelCard(id=name, created=now) for name in self._generator.models() if name != DEFAULT_MODEL]
         return ModelList(data=cards)
 
-    def _question(self, request: ChatCompletionRequest) -> tuple[str, str | None]:
-        question = next((m.text() for m in reversed(request.messages) if m.role == "user"), "").strip()
+    def _question(self, request: ChatCompletionRequest) -> tuple[str, list[Turn], str | None]:
+        question, history = split_conversation(request)
         if not question:
             raise AnswerError("the conversation has no user message to answer")
-        return question, None if request.model in ("", DEFAULT_MODEL) else request.model
+        return question, history, None if request.model in ("", DEFAULT_MODEL) else request.model
 
     def _answer(self, request: ChatCompletionRequest) -> Answer:
-        question, model = self._question(request)
-        return self._answers.ask(question, model=model)
+        question, history, model = self._question(request)
+        if self._followups is None:
+            return self._answers.ask(question, model=model)
+        return self._followups.answer(self._answers, question, history, model=model)
 
     def complete(self, request: ChatCompletionRequest) -> tuple[ChatCompletion, Answer]:
         answer = self._answer(request)
@@ -112,8 +131,12 @@ class ChatService:
         then the rest of the answer, its sources and the `kb` field; `on_answer` gets the final
         answer. The first `next()` retrieves and starts the generation, so a bad request or a
         model that is not served fails before any event is sent."""
-        question, model = self._question(request)
-        items = stream_answer(self._answers, question, model=model)
+        question, history, model = self._question(request)
+        made = self._followups.standalone(question, history) if self._followups is not None else None
+        asked = made.question if made is not None else question
+        # A rewritten follow-up's answer is checked once more at the end (FollowUps.finish), so
+        # it may still change: then nothing is sent before the final answer.
+        items = stream_answer(self._answers, asked, model=model, early=made is None or made.method == "none")
         first = next(items)
         ident, created, name = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), request.model or DEFAULT_MODEL
 
@@ -134,6 +157,8 @@ class ChatService:
                         sent += item
                         yield event(Delta(content=item))
                         continue
+                    if made is not None and self._followups is not None:
+                        item = self._followups.finish(item, question, made)
                     content = content_of(item)
                     rest = content[len(sent):] if content.startswith(sent) else f"\n\n{content}"
                     for piece in _pieces(rest):

@@ -55,6 +55,12 @@ class KBInfo(BaseModel):
     constraint_issues: list[str] = Field(
         default_factory=list, description="Why claims were dropped or the answer held back by the constraint gate."
     )
+    standalone_question: str | None = Field(
+        None, description="The question answered: the last user message, rewritten from the conversation when a follow-up."
+    )
+    rewritten_by: Literal["model", "rules", "none"] | None = Field(
+        None, description="How the standalone question was made: the served model, the rules, or not rewritten."
+    )
 
 
 class AssistantMessage(BaseModel):

@@ -167,6 +167,16 @@ class Answer(BaseModel):
     constraint_issues: list[str] = Field(
         default_factory=list, description="Why claims were dropped or the answer held back by the constraint gate."
     )
+    standalone_question: str | None = Field(
+        None,
+        description=(
+            "The question answered: a follow-up rewritten from the conversation into a standalone question "
+            "(de-identified), or the question as asked. None when answered without a conversation."
+        ),
+    )
+    rewritten_by: Literal["model", "rules", "none"] | None = Field(
+        None, description="How the standalone question was made: the served model, the rules, or not rewritten."
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage, and total.")
 
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from answer.conversation import Turn
 from api.auth import Reader
 from api.deps import GateDep, MetricsDep, ServicesDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND, TOO_MANY_QUESTIONS
 from kb_service.types import Answer
 
+MAX_HISTORY_TURNS = 50
+MAX_TURN_CHARS = 8000
+
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"] = Field(description="Who said it: 'user' or 'assistant'.")
+    content: str = Field(min_length=1, max_length=MAX_TURN_CHARS, description="What was said.")
 
 
 class AskRequest(BaseModel):
@@ -22,6 +33,14 @@ class AskRequest(BaseModel):
     threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Confidence threshold for this question (default KB_CONFIDENCE_THRESHOLD)."
     )
+    history: list[HistoryTurn] | None = Field(
+        None,
+        max_length=MAX_HISTORY_TURNS,
+        description=(
+            "Earlier turns of the conversation, oldest first. A follow-up question ('And in London?') is rewritten "
+            "from them into a standalone question (returned as standalone_question) before it is answered."
+        ),
+    )
 
 
 @router.post(
@@ -31,6 +50,15 @@ class AskRequest(BaseModel):
     responses={**NOT_FOUND, **TOO_MANY_QUESTIONS},  # 404: an adapter the model server does not serve
 )
 async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep, gate: GateDep, _: Reader) -> Answer:
-    answer = await gate.run(services.answers.ask, body.question, k=body.k, model=body.adapter, threshold=body.threshold)
+    if body.history is None:
+        answer = await gate.run(
+            services.answers.ask, body.question, k=body.k, model=body.adapter, threshold=body.threshold
+        )
+    else:
+        history = [Turn(role=turn.role, content=turn.content) for turn in body.history]
+        answer = await gate.run(
+            services.followups.answer, services.answers, body.question, history,
+            k=body.k, model=body.adapter, threshold=body.threshold,
+        )
     metrics.observe_answer(answer)
     return answer

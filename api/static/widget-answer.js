@@ -41,6 +41,7 @@ class AnswerView {
       this.node.dataset.reason = kb.suppressed_reason || "";
     }
     this.text.replaceChildren(...this.withReferences(text, cards));
+    this.answeredAs(kb);
     if (kb.trimmed) this.node.append(el("p", { class: "note", text: t.trimmed }));
     if (cards.length) {
       const headingId = uid("cards");
@@ -51,6 +52,13 @@ class AnswerView {
     }
     if (this.id) this.node.append(this.feedback());
     this.node.setAttribute("aria-busy", "false");
+  }
+
+  /** A follow-up ("And in London?") is answered as a standalone question: say which. */
+  answeredAs(kb) {
+    const asked = kb.standalone_question;
+    if (!asked || kb.rewritten_by === "none" || asked.trim() === this.question.trim()) return;
+    this.node.insertBefore(el("p", { class: "note answered-as", text: t.answeredAs(asked) }), this.text);
   }
 
   card(citation, n, prefix) {

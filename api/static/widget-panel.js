@@ -114,6 +114,8 @@ function mount() {
 
   // --- asking ---
   let busy = false;
+  const MAX_TURNS = 12; // earlier turns sent with a question, so a follow-up can be understood
+  const history = [];
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -129,6 +131,11 @@ function mount() {
     ask(question);
   });
 
+  function remember(question, answer) {
+    history.push({ role: "user", content: question }, { role: "assistant", content: answer });
+    history.splice(0, Math.max(0, history.length - MAX_TURNS));
+  }
+
   async function ask(question) {
     busy = true;
     send.setAttribute("aria-disabled", "true");
@@ -140,7 +147,7 @@ function mount() {
       const response = await fetch(`${options.api}v1/chat/completions`, {
         method: "POST",
         headers: headers(),
-        body: JSON.stringify({ model: options.model, stream: true, messages: [{ role: "user", content: question }] }),
+        body: JSON.stringify({ model: options.model, stream: true, messages: [...history, { role: "user", content: question }] }),
       });
       if (!response.ok) {
         view.fail(await errorMessage(response));
@@ -157,6 +164,7 @@ function mount() {
         if (chunk.kb) view.finish(answerText(content), chunk.citations || [], chunk.kb);
       }
       if (!view.done) view.fail(t.errors.other);
+      else remember(question, answerText(content));
     } catch (error) {
       view.fail(t.errors.network);
     } finally {

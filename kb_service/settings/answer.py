@@ -5,6 +5,8 @@ One group of `kb_service.settings.Settings`; each field is the variable ``KB_<NA
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -61,4 +63,15 @@ class AnswerSettings(BaseModel):
     )
     prompt_markdown_tables: bool = Field(
         True, description="Show table passages to the model as Markdown tables (header row, then rows)."
+    )
+    followup_rewrite: Literal["model", "rules", "off"] = Field(
+        "model",
+        description=(
+            "Follow-up questions in a conversation ('And in London?', '上海呢？') are rewritten into a standalone "
+            "question before retrieval: by the served model, checked, with rules for pronouns and ellipsis as the "
+            "fallback ('model'); by the rules alone ('rules'); or not at all ('off': the last message as asked)."
+        ),
+    )
+    followup_turns: int = Field(
+        6, ge=0, le=50, description="Earlier conversation turns (user and assistant) used to rewrite a follow-up."
     )

@@ -253,6 +253,25 @@ def test_grounded_answer_streams_with_source_cards(page: Page, scripted: Service
     assert shot.stat().st_size > 10_000
 
 
+def test_follow_up_sends_the_history_and_shows_the_question_answered(
+    page: Page, scripted: Service, intranet: Intranet
+) -> None:
+    """The widget sends the earlier turns; the service makes the follow-up standalone (here by
+    the rules: the scripted model's rewrite is an answer, not a question) and the widget says so."""
+    assert scripted.generator is not None
+    scripted.generator.text = TRAVEL_FACTS["hotel"]
+    open_widget(page, intranet.publish("/follow-up.html", intranet_page(widget_tag(scripted.url))))
+    first = ask(page, "What is the daily meal allowance?")
+    expect(first.locator(".answered-as")).to_have_count(0)  # asked as it stands
+    calls = len(scripted.generator.calls)
+    second = ask(page, "And the hotel limit per night?")
+    expect(second.locator(".answered-as")).to_have_text("Answered as: What is the hotel limit per night?")
+    expect(second).to_have_class(re.compile(r"\bgrounded\b"))
+    expect(second.locator(".answer")).to_contain_text("160 euros")
+    rewrite_prompt = scripted.generator.calls[calls]  # the rewrite came first, then the answer
+    assert "What is the daily meal allowance?" in rewrite_prompt[-1]["content"]
+
+
 def test_unanswerable_question_shows_the_suppressed_state(page: Page, scripted: Service, intranet: Intranet) -> None:
     assert scripted.generator is not None
     scripted.generator.text = "Lima."
