@@ -19,37 +19,24 @@ from answer.streaming import stream_answer
 from api.chat_service import ChatService, content_of
 from api.openai_protocol import ChatCompletionRequest
 from ingest.pipeline import Pipeline
-from kb_service.llm.generator import Generation, strip_reasoning
 from kb_service.types import Answer
-from tests.answer.test_answer_service import service_for
+from tests.answer.test_answer_service import ScriptedGenerator, service_for
 from tests.api.conftest import TRAVEL_FACTS, travel_policy_pdf
 
 MEAL_AND_HOTEL = "What are the daily meal allowance and the hotel limit per night?"
 
 
-class TokenStream:
+class TokenStream(ScriptedGenerator):
     """Hands out `text` in pieces of `size` characters; counts what it has handed out."""
 
     def __init__(self, text: str, size: int = 4) -> None:
-        self.text, self.size = text, size
-        self.handed = 0
-
-    def generate(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Generation:
-        return Generation(strip_reasoning(self.text), model, 100, 20, "stop", 0.01)
+        super().__init__(text)
+        self.size, self.handed = size, 0
 
     def stream(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Iterator[str]:
         for start in range(0, len(self.text), self.size):
             self.handed = start + self.size
             yield self.text[start : start + self.size]
-
-    def models(self) -> list[str]:
-        return ["base"]
-
-    def healthy(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
