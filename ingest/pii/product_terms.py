@@ -35,7 +35,8 @@ PRODUCT_AFTER = frozenset(
     syntax standard standards specification schema schemas query queries
     driver drivers adapter adapters connector connectors devices device hardware software
     solution solutions business businesses brand brands market markets sales unit units
-    portfolio portfolios stores store channel channels tier tiers""".split()  # noqa: SIM905
+    portfolio portfolios stores store channel channels tier tiers industries incorporated
+    corporation corp inc ltd llc plc holdings""".split()  # noqa: SIM905
 )
 # Words before a phrase that make it a thing someone owns or uses.
 PRODUCT_BEFORE = frozenset("our its their your using via install".split())  # noqa: SIM905

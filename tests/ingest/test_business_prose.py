@@ -26,6 +26,8 @@ KEPT = [
     "| (in millions) | Sep 30, 2024 | Dec 31, 2023 |\n| Cash and cash equivalents | 1,204 | 980 |",
     "Three months ended Sep 30, 2024 compared with Jun 30, 2024.",
     "The contract was signed on June 3 and renewed in May 2025.",
+    # a company's name before its legal or business suffix (rule product_terms)
+    "Globex Industries reports two segments: Devices and Services.",
 ]
 OFFICERS = [
     ("/s/ Margaret Ellison Margaret Ellison Chief Executive Officer", "Margaret Ellison"),
