@@ -20,28 +20,12 @@ import argparse
 import logging
 import re
 
-from benchmarks.pii_systems import make_deidentifier
-import importlib.metadata as md
-
-from benchmarks.pii_systems import presidio_defaults
-from benchmarks.prose_corpus import _texts, split_of
+from benchmarks.pii_systems import make_deidentifier, presidio_defaults
+from benchmarks.prose_corpus import package_texts
 from ingest.pii import person_filters
 from ingest.pii.person_data import MONTH_WORDS
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def package_texts(part: str) -> list[str]:
-    """Descriptions and licences of the installed distributions of one part, by name."""
-    texts: list[str] = []
-    seen: set[str] = set()
-    for dist in sorted(md.distributions(), key=lambda d: (d.metadata["Name"] or "").lower()):
-        name = dist.metadata["Name"] or ""
-        if not name or name.lower() in seen or name.lower() == "kb-service" or split_of(name) != part:
-            continue
-        seen.add(name.lower())
-        texts.extend(text for _, text in _texts(dist))
-    return texts
 _MONTH_NUMBER = re.compile(
     r"\b(?:" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")\.?[ \t]+\d{1,4}\b", re.IGNORECASE
 )
@@ -91,7 +75,7 @@ def main() -> int:
     presidio = presidio_defaults()
     rows = []
     for part in ("dev", "heldout"):
-        sentences = month_sentences(package_texts(part), args.max)
+        sentences = month_sentences([text for _, _, text in package_texts(part)], args.max)
         person_filters.DISABLED.discard("month_date")
         with_rule = persons(deid, sentences)
         person_filters.DISABLED.add("month_date")

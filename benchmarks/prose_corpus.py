@@ -115,10 +115,10 @@ def _texts(dist: md.Distribution) -> list[tuple[str, str]]:
     return out
 
 
-def prose_corpus(split: str) -> list[ProseChunk]:
-    """The chunks of one split ("dev" or "heldout"), in package-name order."""
-    seen: set[str] = set()
-    chunks: list[ProseChunk] = []
+def package_texts(split: str) -> list[tuple[str, str, str]]:
+    """(package, kind, text) of every installed distribution of one split, unfiltered: its
+    description and licence files, in package-name order, each package once."""
+    out: list[tuple[str, str, str]] = []
     dists = sorted(md.distributions(), key=lambda d: _normalise(d.metadata["Name"] or ""))
     names_seen: set[str] = set()
     for dist in dists:
@@ -127,13 +127,21 @@ def prose_corpus(split: str) -> list[ProseChunk]:
         if not name or key in _SKIP or key in names_seen or split_of(name) != split:
             continue
         names_seen.add(key)
-        for kind, text in _texts(dist):
-            for chunk in _chunks(text):
-                fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
-                if fingerprint in seen:
-                    continue
-                seen.add(fingerprint)
-                chunks.append(ProseChunk(name, kind, chunk))
+        out.extend((name, kind, text) for kind, text in _texts(dist))
+    return out
+
+
+def prose_corpus(split: str) -> list[ProseChunk]:
+    """The chunks of one split ("dev" or "heldout"), in package-name order."""
+    seen: set[str] = set()
+    chunks: list[ProseChunk] = []
+    for name, kind, text in package_texts(split):
+        for chunk in _chunks(text):
+            fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
+            chunks.append(ProseChunk(name, kind, chunk))
     return chunks
 
 
