@@ -36,14 +36,15 @@ System = Callable[[list[str]], tuple[list[list[Finding]], float]]
 
 
 def make_deidentifier(extra_entities: Iterable[str] = ()) -> Any:
-    """The stage as the pipeline builds it (``Settings()``), plus ``extra_entities``."""
+    """The stage as the pipeline builds it (``Settings()``: ``KB_PII_SECOND_OPINION=true`` in
+    the environment measures the second opinion), plus ``extra_entities``."""
     from ingest.deidentify import Deidentifier, DeidentifyConfig
     from kb_service.settings import Settings
 
     config = DeidentifyConfig.from_settings(Settings())
     extra = tuple(e for e in extra_entities if e not in config.entities)
     deid = Deidentifier(
-        DeidentifyConfig(config.entities + extra, config.score_threshold, config.spacy_model)
+        DeidentifyConfig(config.entities + extra, config.score_threshold, config.spacy_model, config.second_opinion)
     )
     deid.warm_up()
     return deid

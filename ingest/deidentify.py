@@ -112,6 +112,7 @@ class DeidentifyConfig:
     entities: tuple[str, ...]
     score_threshold: float = 0.4
     spacy_model: str | None = None  # passed to kb_service.models.spacy_model_path
+    second_opinion: bool = False  # ingest.pii.second_opinion: a second model on doubtful names
 
     def __post_init__(self) -> None:
         if not self.entities:
@@ -125,6 +126,7 @@ class DeidentifyConfig:
             entities=tuple(settings.pii_entities),
             score_threshold=settings.pii_score_threshold,
             spacy_model=settings.spacy_model,
+            second_opinion=settings.pii_second_opinion,
         )
 
 
@@ -205,11 +207,12 @@ def _merge(group: list[Any]) -> _Span:
 class _Engine:
     """What warm_up builds: the analyzer, the batch analyzer and the analysis arguments."""
 
-    def __init__(self, analyzer: Any, batch: Any, entities: list[str], threshold: float) -> None:
+    def __init__(self, analyzer: Any, batch: Any, entities: list[str], threshold: float, names: Any = None) -> None:
         self.analyzer = analyzer
         self.batch = batch
         self.entities = entities
         self.threshold = threshold
+        self.names = names  # ingest.pii.second_opinion.NameModel, or None
 
     def analyze_one(self, text: str) -> list[_Span]:
         results = self.analyzer.analyze(
@@ -219,7 +222,7 @@ class _Engine:
 
     def analyze_many(self, texts: list[str], batch_size: int, document: bool = False) -> list[list[_Span]]:
         """Spans of each text; ``document``: the texts are one document's, and a phrase it
-        uses as a product somewhere is no PERSON anywhere in it (``ingest.pii.product_terms``)."""
+        uses as a product somewhere is no PERSON anywhere in it (``ingest.pii.person_review``)."""
         batches = self.batch.analyze_iterator(
             texts=texts,
             language="en",
@@ -229,18 +232,16 @@ class _Engine:
         )
         spans = [self._spans(results, text) for text, results in zip(texts, batches)]
         if document and "PERSON" in self.entities:
-            from ingest.pii.person_filters import DISABLED
-            from ingest.pii.product_terms import drop_products
+            from ingest.pii.person_review import review_document
 
-            if "product_terms" not in DISABLED:
-                spans = drop_products(texts, spans)
+            spans = review_document(texts, spans)
         return spans
 
     def _spans(self, results: list[Any], text: str) -> list[_Span]:
         if "PERSON" in self.entities:
-            from ingest.pii.name_echo import echo_names
+            from ingest.pii.person_review import review_text
 
-            results = echo_names(text, results)
+            results = review_text(text, results, self.names)
         return _resolve_overlaps(results, text)
 
 
@@ -326,13 +327,12 @@ class Deidentifier:
             default_score_threshold=self.config.score_threshold,
             context_aware_enhancer=OffsetContextEnhancer(),
         )
-        logger.info(
-            "de-identification ready: %d recognizers for %s",
-            len(recognizers),
-            ", ".join(sorted(entities)),
-        )
+        logger.info("de-identification ready: %d recognizers for %s", len(recognizers), ", ".join(sorted(entities)))
+        from ingest.pii.second_opinion import model_if
+
+        names = model_if("PERSON" in entities and self.config.second_opinion)
         return _Engine(
-            analyzer, BatchAnalyzerEngine(analyzer), sorted(entities), self.config.score_threshold
+            analyzer, BatchAnalyzerEngine(analyzer), sorted(entities), self.config.score_threshold, names
         )
 
 

@@ -167,6 +167,7 @@ def settings_used(settings: Settings, context_tokens: int) -> dict[str, Any]:
         "question_dedupe_threshold", "split_fractions", "dataset_seed", "embedding_model",
         "llm_model", "llm_served_name", "llm_context_tokens", "llm_max_tokens",
         "train_max_seq_tokens", "claim_threshold", "pii_entities", "pii_score_threshold",
+        "pii_second_opinion",
     )
     used = {name: getattr(settings, name) for name in names}
     used["split_fractions"] = list(settings.split_fractions)

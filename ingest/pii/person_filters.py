@@ -13,6 +13,7 @@ outside-written PII texts, the sample documents and outside-written package pros
 * ``code_shape``: nor one written as code or a product: lower-case words ("orjson"), a
   capital inside a word ("PyArrow"; not "McDonald"), an acronym beside a word ("Valid JSON");
 * ``currency``: nor one ending in a currency ("Japanese Yen", "British Pounds");
+* ``acronym``: nor one word in capitals that is no name of the lexicon ("JSON", "ZSTD");
 * ``needs_lexicon``: a span no word of which is a name of the lexicon, and every word of
   which English uses often (Zipf 3 or more: "Python", "Linux", "Salesperson"); a rarer word
   keeps it ("Zeliha Sultygov", "Kowalski": names from outside the lexicon are such);
@@ -23,6 +24,10 @@ outside-written PII texts, the sample documents and outside-written package pros
   ("Mandarin Chinese", "Northern Ireland");
 * ``product_terms`` (``ingest.pii.product_terms``, over a whole document): a phrase the
   document also uses as a product ("our X", "X subscription", "X 3.2", "`X`") is no name;
+* ``lowercase_echo`` (the same module): nor a one-word finding the document also writes in
+  lower case outside e-mail addresses and handles ("Tidelift" and "tidelift.com");
+* ``second_opinion`` (``ingest.pii.second_opinion``): a finding with a word that is no lexicon
+  name is dropped when a second NER model (Rampart) sees no name in it;
 * ``not_name_parts``: a span holding "team", "policy", "portal" ... ("Security Team");
 * ``tool_context``: a lone word after in/via/using or before app/account ("in Navan");
   it neither removes nor loses anything on the outside-written dev part, and removes 7
@@ -66,8 +71,8 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    code_shape, junk_tail, known_non_name, month_date, place_words, symbols, title_case,
-    without_english_ends,
+    code_shape, junk_tail, known_non_name, acronym, month_date, place_words, symbols,
+    title_case, without_english_ends,
 )
 
 RULES = (
@@ -76,10 +81,13 @@ RULES = (
     "code_shape",
     "currency",
     "month_date",
+    "acronym",
     "needs_lexicon",
     "common_head",
     "place_words",
     "product_terms",
+    "lowercase_echo",
+    "second_opinion",
     "not_name_parts",
     "tool_context",
     "ordinary_words",
@@ -244,6 +252,8 @@ def _shaped_like_name(tokens: list[Any]) -> bool:
     if _on("currency") and tokens[-1].lower_ in CURRENCY_WORDS:
         return False
     if _on("month_date") and _before_a_day(tokens[-1]):
+        return False
+    if _on("acronym") and len(tokens) == 1 and acronym(tokens[0].text):
         return False
     return not (_on("place_words") and place_words(tokens))
 

@@ -33,7 +33,7 @@ def junk_tail(tokens: list[Any]) -> bool:
     """The last word is an acronym ("CV", "CFO"), or a frequent English word that is no name
     after a rare name of the lexicon ("Copyright"): the name ends before it."""
     last = tokens[-1].text
-    if _acronym(last):
+    if acronym(last):
         return True  # "Jane Doe CV", "Priya Raman CFO"
     if is_name_word(last) or not (title_case(last) and is_frequent_word(last)):
         return False
@@ -114,12 +114,13 @@ def code_shape(tokens: list[Any]) -> bool:
     words = _words(tokens)
     if words and all(w.islower() for w in words):
         return True
-    if len(words) >= 2 and any(_acronym(w) for w in words):
+    if len(words) >= 2 and any(acronym(w) for w in words):
         return True  # "Travis CI", "Valid JSON", "Sequential BLAS"
     return any(_inner_capital(w) for w in words)
 
 
-def _acronym(word: str) -> bool:
+def acronym(word: str) -> bool:
+    """A word in capitals, two letters or more, that is no lexicon name ("JSON", "CV")."""
     return len(word) >= 2 and word.isalpha() and word.isupper() and not is_name_word(word)
 
 

@@ -98,9 +98,48 @@ def _code(text: str, start: int, end: int) -> bool:
     return after == "." and nxt.isalnum()
 
 
-def drop_products(texts: Sequence[str], spans: Sequence[list[_Span]]) -> list[list[_Span]]:
-    """``spans`` without the PERSON spans whose value the document uses as a product."""
-    products = product_phrases(texts, spans)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LOWER_COMPOUND = re.compile(r"(?<![\p{L}\p{N}@])[\p{Ll}\p{N}]+(?:[-_.][\p{Ll}\p{N}]+)*(?![\p{L}\p{N}])")
+_PART = re.compile(r"\p{Ll}+")
+
+
+def lowercase_words(texts: Sequence[str]) -> set[str]:
+    """Every lower-case word of the document outside e-mail addresses and @handles: a
+    project's name in its address, its package or its command ("tidelift.com",
+    "cython-blis", "[granian]"). A compound with another part that is a rare name of the
+    lexicon is a person's handle and gives nothing ("github.com/fredrik-johansson")."""
+    from ingest.pii.name_lexicon import is_frequent_word, is_name_word
+
+    out: set[str] = set()
+    for text in texts:
+        for compound in _LOWER_COMPOUND.findall(_EMAIL.sub(" ", text)):
+            parts = _PART.findall(compound)
+            for i, part in enumerate(parts):
+                others = parts[:i] + parts[i + 1 :]
+                if not any(is_name_word(o) and not is_frequent_word(o) for o in others):
+                    out.add(part)
+    return out
+
+
+def lowercase_echoes(texts: Sequence[str], spans: Sequence[Sequence[_Span]]) -> set[str]:
+    """One-word PERSON values that the document also writes in lower case ("Tidelift" and
+    "tidelift.com"); an address ("jane@doe.com") or a handle ("@jane") is no such echo."""
+    values = {_key(t[s.start : s.end]) for t, found in zip(texts, spans) for s in found if s.entity_type == "PERSON"}
+    single = {v for v in values if v and " " not in v and v.lower() != v}
+    if not single:
+        return set()
+    lower = lowercase_words(texts)
+    return {v for v in single if v.lower() in lower}
+
+
+def drop_products(
+    texts: Sequence[str], spans: Sequence[list[_Span]], phrases: bool = True, echoes: bool = True
+) -> list[list[_Span]]:
+    """``spans`` without the PERSON spans whose value the document uses as a product
+    (``phrases``: in a product's place; ``echoes``: a one-word value written in lower case)."""
+    products = product_phrases(texts, spans) if phrases else set()
+    if echoes:
+        products |= lowercase_echoes(texts, spans)
     return [
         [s for s in found if s.entity_type != "PERSON" or _key(t[s.start : s.end]) not in products]
         for t, found in zip(texts, spans)

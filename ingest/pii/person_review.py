@@ -1,0 +1,38 @@
+"""The PERSON findings of a text, and of a document, looked at again after the analyzer.
+
+``ingest.deidentify`` calls these two steps; each one's rules are switchable by name
+(``ingest.pii.person_filters.DISABLED``) and measured by ``benchmarks/pii_person_filters.py``:
+
+* per text: the second opinion (``ingest.pii.second_opinion``) on doubtful spaCy findings,
+  then the echoes of the names left (``ingest.pii.name_echo``);
+* per document: phrases it uses as products and one-word findings it also writes in lower
+  case are no PERSON anywhere in it (``ingest.pii.product_terms``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ingest.pii.name_echo import echo_names
+from ingest.pii.person_filters import DISABLED
+
+
+def review_text(text: str, results: list[Any], names: Any) -> list[Any]:
+    """Presidio results of ``text`` after the second opinion (``names``: a
+    ``second_opinion.NameModel`` or None) and with the echoes of the names kept."""
+    if names is not None and "second_opinion" not in DISABLED:
+        from ingest.pii.second_opinion import veto
+
+        results = veto(text, results, names)
+    return echo_names(text, results)
+
+
+def review_document(texts: Sequence[str], spans: list[list[Any]]) -> list[list[Any]]:
+    """Spans of one document's texts without the PERSON values it uses as products."""
+    from ingest.pii.product_terms import drop_products
+
+    phrases, echoes = "product_terms" not in DISABLED, "lowercase_echo" not in DISABLED
+    if not (phrases or echoes):
+        return spans
+    return drop_products(texts, spans, phrases, echoes)

@@ -1,0 +1,105 @@
+"""Projects and terms that spaCy calls people, on README-like text (issue 19).
+
+The real analyzer and the real Rampart model (``ingest.pii.second_opinion``,
+``KB_PII_SECOND_OPINION``, off by default): a doubtful finding with no lexicon name is
+dropped only when Rampart sees no name in it, and names from outside the lexicon, in prose
+and beside their e-mail addresses, stay redacted with it on. With the defaults, a one-word
+finding the document also writes in lower case is no person (``lowercase_echo``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.deidentify import Deidentifier, DeidentifyConfig
+from ingest.pii import second_opinion
+from ingest.pii.product_terms import lowercase_words
+from kb_service.settings import Settings
+
+README = [
+    "FastAPI depends on Pydantic and Starlette. Werkzeug is a comprehensive WSGI library.",
+    "Professional support for authlib is available through Tidelift: https://tidelift.com/subscription.",
+    "If you find a vulnerability, use the Tidelift security contact. Tidelift will coordinate the fix.",
+]
+PEOPLE = [
+    ("Copyright (c) 2021 Zeliha Sultygov. All rights reserved.", "Sultygov"),
+    ("Thanks to Wacława Adamska for the initial code.", "Adamska"),
+    ("Zeliha Sultygov <zeliha.sultygov@example.org> maintains the parser.", "Sultygov"),
+]
+
+
+@pytest.fixture(scope="module")
+def second_opinion_on() -> Deidentifier:
+    deid = Deidentifier(DeidentifyConfig.from_settings(Settings(pii_second_opinion=True)))
+    deid.warm_up()
+    return deid
+
+
+def _people(deid: Deidentifier, texts: list[str]) -> list[str]:
+    found = deid.find_many(texts, document=True)
+    return [t[s:e] for t, spans in zip(texts, found) for s, e, kind in spans if kind == "PERSON"]
+
+
+def test_projects_in_a_readme_are_no_people(deidentifier: Deidentifier) -> None:
+    people = _people(deidentifier, README)
+    assert not any(word in " ".join(people) for word in ("Starlette", "Werkzeug", "Tidelift")), people
+
+
+@pytest.mark.parametrize(("text", "surname"), PEOPLE)
+def test_names_the_lexicon_lacks_stay_redacted(
+    deidentifier: Deidentifier, second_opinion_on: Deidentifier, text: str, surname: str
+) -> None:
+    for deid in (deidentifier, second_opinion_on):
+        redacted = deid.session().redact_many([*README, text])[-1].text
+        assert surname not in redacted, redacted
+
+
+def test_the_model_tells_a_name_from_a_project() -> None:
+    model = second_opinion.shared_model()
+    text = "FastAPI depends on Starlette. Please call Zeliha Sultygov about it."
+
+    def best(word: str) -> float:
+        start = text.index(word)
+        return max(p for s, e, p in model.name_probabilities(text) if e > start and s < start + len(word))
+
+    assert best("Sultygov") >= 0.5
+    assert best("Starlette") < second_opinion.NAME_PROBABILITY
+
+
+def test_long_texts_are_read_in_windows() -> None:
+    model = second_opinion.shared_model()
+    text = "The parser reads the file. " * 150 + "Please call Zeliha Sultygov about it."
+    probs = model.name_probabilities(text)
+    start = text.index("Sultygov")
+    assert len(text) - probs[-1][1] <= 1  # every token scored, past the first 510
+    assert max(p for s, e, p in probs if e > start and s < start + 8) >= 0.5
+
+
+def test_the_veto_is_what_frees_a_doubtful_project(
+    deidentifier: Deidentifier, second_opinion_on: Deidentifier
+) -> None:
+    """With the second opinion off (the default) the same texts keep findings the model
+    drops: the rule does the work, not another filter."""
+    texts = ["It is safe to concurrently use Blis from multiple threads.",
+             "Subscribe to Tidelift for professional support.",
+             "The Zipf scale was proposed by Marc Brysbaert."]
+    for text in texts:  # each on its own: no document-level rule helps
+        assert _people(deidentifier, [text]), text  # the default: second opinion off
+    assert _people(second_opinion_on, texts[:2]) == []
+    assert _people(second_opinion_on, texts[2:]) == ["Marc Brysbaert"]
+
+
+def test_a_list_of_unknown_words_is_left_to_the_model(second_opinion_on: Deidentifier) -> None:
+    """"with Blis, Kudu and Starlette in mind" reads like names to Rampart too (0.13-0.36):
+    the veto keeps what the model doubts, so privacy wins where both models hesitate."""
+    text = ["Supervisord was written with Blis, Kudu and Starlette in mind."]
+    assert {"Blis", "Kudu", "Starlette"} <= set(_people(second_opinion_on, text))
+
+
+def test_lower_case_words_skip_addresses_and_handles_of_people() -> None:
+    words = lowercase_words([
+        "See https://tidelift.com and cython-blis; mail jane.doe@example.org or @wiola.",
+        "Code at github.com/fredrik-johansson/mpmath.",
+    ])
+    assert {"tidelift", "blis", "cython", "mpmath"} <= words
+    assert not {"jane", "doe", "wiola", "fredrik", "johansson"} & words
