@@ -10,7 +10,12 @@ found so anywhere in the document is no PERSON anywhere in it. Real people seldo
 those places ("our Anna"? "Anna customers"?), and the rule only looks inside one document,
 so a name in one file is never undone by a product in another.
 
-``benchmarks/pii_person_filters.py`` measures it (rule ``product_terms``) like the others.
+A second document-level rule (``lowercase_echo``): a one-word PERSON value that the document
+also writes in lower case, outside e-mail addresses and @handles, is a project's name in its
+address, package or command ("Tidelift" and "tidelift.com", "Blis" and "cython-blis").
+
+``benchmarks/pii_person_filters.py`` measures both (rules ``product_terms`` and
+``lowercase_echo``) like the others.
 """
 
 from __future__ import annotations
