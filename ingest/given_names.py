@@ -53,7 +53,9 @@ NOT_NAME_PARTS = frozenset(
     """team teams department dept committee council office services service program programme
     policy policies portal platform workspace checklist threshold thresholds assistance support
     center centre period inc ltd llc corp corporation company group tool tools receipt receipts
-    contract contracts account accounts report reports guest starter""".split()  # noqa: SIM905
+    contract contracts account accounts report reports guest starter license licence licensor
+    licensors licensee licensees lessor lessee landlord tenant borrower lender grantor grantee
+    assignor assignee""".split()  # noqa: SIM905
 )
 # A single word right after one of these is a place one works in, not a person ("booked in
 # Navan", "blocked in Okta", "report it through Jira"), and one right before one of the

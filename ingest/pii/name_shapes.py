@@ -19,7 +19,10 @@ may sit between). Scores:
   substring matching made "Cash" and "London" people.
 
 A word of an organisation or place ("Bank", "Street", "Team") ends the name and, right
-after it, cancels it ("Paula Bank" is no person); so does an all-caps word.
+after it, cancels it ("Paula Bank" is no person); so does an all-caps word. A word glued to
+a capital ("Lang" of "LangChain") is no word. In text written as markup or code (a README:
+``person_shapes.markup``), a lone lexicon name gets no unlabelled score, unless a citation
+initial follows it ("Cai, Q."): "powered by Rust", "`zh-Hans`" (rule ``lone_in_markup``).
 """
 
 from __future__ import annotations
@@ -40,10 +43,13 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii import person_filters
 from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
-from ingest.pii.person_shapes import month_date
+from ingest.pii.person_shapes import markup, month_date
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
-_RUN = re.compile(rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WORD}|\p{{Lu}}\.))*")
+# A run ends at a word's end: "Lang" of "LangChain" is no word.
+_RUN = re.compile(
+    rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WORD}|\p{{Lu}}\.))*(?![\p{{L}}\p{{N}}_])"
+)
 _TOKEN = re.compile(rf"{_WORD}|\p{{Lu}}\.")
 _WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
 _CONTEXT_BOOST = 0.35
@@ -164,6 +170,9 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
     value = text[start:end]
     if " " not in value and is_frequent_word(value):
         return False
+    if " " not in value and "lone_in_markup" not in person_filters.DISABLED and markup(text):
+        if not _CITED.match(text, end):  # "Cai, Q., & Brysbaert, M." is a citation
+            return False  # "powered by Rust", "`zh-Hans`": in a README a lone name is a project's
     if _sentence_of_capitals(text, start, end):
         return False
     after = _WORD_AFTER.match(text, end)
@@ -174,4 +183,5 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
 
 
 _WORD_AFTER = re.compile(r"[ ]+(\p{L}+)")
+_CITED = re.compile(r",[ ]*\p{Lu}\.")
 _WORD_BEFORE = re.compile(r"(\p{L}+)[ ]+$")

@@ -28,7 +28,8 @@ outside-written PII texts, the sample documents and outside-written package pros
   lower case outside e-mail addresses and handles ("Tidelift" and "tidelift.com");
 * ``second_opinion`` (``ingest.pii.second_opinion``): a finding with a word that is no lexicon
   name is dropped when a second NER model (Rampart) sees no name in it;
-* ``not_name_parts``: a span holding "team", "policy", "portal" ... ("Security Team");
+* ``not_name_parts``: a span holding "team", "policy", "portal", or a contract's party word
+  ("Licensor", "Licensee", "Tenant", "License") ... ("Security Team", "General Public License");
 * ``tool_context``: a lone word after in/via/using or before app/account ("in Navan");
   it neither removes nor loses anything on the outside-written dev part, and removes 7
   false alarms (product names) on the sample documents without losing a name there, so
@@ -36,6 +37,14 @@ outside-written PII texts, the sample documents and outside-written package pros
 * ``ordinary_words``: a PERSON span whose words are all frequent English words and none a
   given name or surname of the lexicon ("Disposal", "Taxi", "Wi-Fi", "Description
   Approved": spaCy's small model calls a capitalised table cell or heading word a person);
+* ``no_letters``: a PERSON span with no letter ("😉", "↔");
+* ``lone_unknown`` (``person_shapes.lone_unknown_in_markup``): a one-word span in text written
+  as markup or code (backticks, URLs, headings, table cells, links) that is no lexicon name
+  and stands beside nothing that marks a person ("Starlette", "Modin", "Quickstart"); a
+  citation ("Specia, L."), "thanks X", "Patch by X" or a name spaCy cut in two keep it, and
+  plain prose keeps every such word (issue 19; dev: 49 false alarms removed, 0 names lost);
+* ``head_noun``: a relabelled span (ORG ...) that ends in a frequent English word that is no
+  name is named after that word ("Wolfram Research", "Meta Platforms");
 * ``org_needs_given_name``: an ORG span is a name only when its first word is a given name
   or its last a surname (of the large lexicon, ``ingest.pii.name_lexicon``);
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
@@ -71,8 +80,8 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    code_shape, junk_tail, known_non_name, acronym, month_date, place_words, symbols,
-    title_case, without_english_ends,
+    acronym, code_shape, junk_tail, known_non_name, lone_unknown_in_markup, month_date,
+    place_words, symbols, title_case, without_english_ends,
 )
 
 RULES = (
@@ -91,6 +100,10 @@ RULES = (
     "not_name_parts",
     "tool_context",
     "ordinary_words",
+    "no_letters",
+    "lone_unknown",
+    "lone_in_markup",
+    "head_noun",
     "org_needs_given_name",
     "relabel_needs_shape",
 )
@@ -129,6 +142,8 @@ def person_entities(doc: Any, default_score: float) -> tuple[list[Any], list[flo
         if name is not None and ent.label_ == "ORG" and _on("org_needs_given_name"):
             if not is_given(name[0].text) and not is_surname(name[-1].text):
                 name = None
+        if name is not None and _on("head_noun") and len(without_english_ends(list(name))) < len(name):
+            name = None  # "Wolfram Research", "Meta Platforms": a thing named after its head noun
         if name is not None and _shaped_like_name(list(name)):
             entities.append(name)
             scores.append(RELABELLED_NAME_SCORE)
@@ -232,6 +247,10 @@ def _person_span(ent: Any) -> Any:
     if _on("tool_context") and len(tokens) == 1 and _tool_context(tokens[0]):
         return None
     if _on("ordinary_words") and _ordinary_words(tokens):
+        return None
+    if _on("no_letters") and not any(_WORD.search(t.text) for t in tokens):
+        return None  # "😉", "↔"
+    if _on("lone_unknown") and len(tokens) == 1 and lone_unknown_in_markup(tokens[0]):
         return None
     if len(tokens) == len(ent):
         return ent

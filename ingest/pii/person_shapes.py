@@ -13,8 +13,8 @@ from typing import Any
 
 import regex as re
 
-from ingest.pii.name_lexicon import is_country, is_frequent_word, is_name_word, zipf
-from ingest.pii.person_data import MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS
+from ingest.pii.name_lexicon import is_country, is_frequent_word, is_given, is_name_word, zipf
+from ingest.pii.person_data import MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS, PERSON_CONTEXT
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -136,3 +136,43 @@ _DAY_OR_YEAR = re.compile(r"[ \t]*(?:\d{1,2}(?!\d)|\d{4}(?!\d))")
 def month_date(last_word: str, text_after: str) -> bool:
     """A month name right before a day or a year: "Sep 30, 2024", "June 3", "May 2024"."""
     return last_word.lower().rstrip(".") in MONTH_WORDS and bool(_DAY_OR_YEAR.match(text_after))
+
+
+# Text written as markup or code (a README, a docstring, a Markdown table): backticks, URLs,
+# headings, table cells, links, reStructuredText directives, braces.
+_MARKUP = re.compile(r"`|://|^#|\||\]\(|::|\.\. |\bpip install\b|\bimport\b|\.py\b|[{}]", re.M)
+_CREDIT_WORDS = frozenset(
+    "patch patches pr fix fixes reported contributed written authored created maintained "
+    "developed suggested implemented".split()
+)
+_INITIAL = re.compile(r"\p{Lu}\.?")
+
+
+def markup(text: str) -> bool:
+    """``text`` is written as markup or code."""
+    return bool(_MARKUP.search(text))
+
+
+def lone_unknown_in_markup(token: Any) -> bool:
+    """A one-word finding in text written as markup or code, which is no name of the lexicon
+    and has nothing beside it that marks a person: a product or project ("Starlette", "Modin",
+    "Quickstart", "Jaccard"). Kept: "Specia, L." (a citation), "thanks Picatureanu", "Patch
+    by Livanh", a name spaCy cut in two ("Nicusor Picatureanu", "Mike Naberezny"), and names
+    written like "McAllister". Prose without markup keeps every such word."""
+    w = token.text
+    if is_name_word(w) or not title_case(w) or _NAME_INNER_CAPS.match(w):
+        return False
+    doc = token.doc
+    if not markup(doc.text):
+        return False
+    after = [t.text for t in doc[token.i + 1 : token.i + 3]]
+    if len(after) == 2 and after[0] == "," and _INITIAL.fullmatch(after[1]):
+        return False
+    if token.i == 0 or "\n" in doc[token.i - 1].whitespace_:
+        return True
+    before = doc[token.i - 1]
+    if before.lower_.rstrip(".") in PERSON_CONTEXT:
+        return False
+    if before.lower_ == "by" and token.i > 1 and doc[token.i - 2].lower_ in _CREDIT_WORDS:
+        return False
+    return not (title_case(before.text) and (is_given(before.text) or not is_frequent_word(before.text)))
