@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from answer.followup_rules import Nlp, is_follow_up, rewrite
-from answer.service import UNSUPPORTED_EN, UNSUPPORTED_ZH
+from answer.named_terms import char_bigrams
 from kb_service.errors import KBError
 from kb_service.injection import find_instructions
 from kb_service.llm.generator import Generator
@@ -83,10 +83,6 @@ def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i: i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
-
-
 def clean_rewrite(text: str) -> str:
     """The model's reply without a label ("Standalone question:") and surrounding quotes."""
     text = _LABEL.sub("", text.strip())
@@ -117,8 +113,8 @@ def acceptable(candidate: str, question: str, previous: str) -> bool:
         own, before, got = _ZH_NOISE.sub("", question), _ZH_NOISE.sub("", previous), _ZH_NOISE.sub("", text)
         if own and own not in got:
             return False
-        carried = _bigrams(before) - _bigrams(own)
-        return not carried or bool(carried & _bigrams(got))
+        carried = char_bigrams(before) - char_bigrams(own)
+        return not carried or bool(carried & char_bigrams(got))
     own, before, got = _content_words(question), _content_words(previous), _content_words(text)
     if own and not own <= got | {w.rstrip("s") for w in got}:
         return False
@@ -134,22 +130,6 @@ def follow_up_terms(question: str) -> list[str]:
         return [core] if core else []
     words = re.findall(r"[A-Za-z][\w'-]*", question)
     return [w for w in words if w[:1].isupper() and w.lower() not in _STOP and w.lower() != "i"]
-
-
-def uncovered_terms(question: str, answer: Answer) -> list[str]:
-    """The follow-up's terms that no cited passage states. Not the answer's text: that is the
-    model's, and SmolLM2 wrote "The hotel limit per night in Tokyo is 180 euros [1]" from a
-    passage about Paris, which the verifier passed."""
-    evidence = " ".join(c.quote for c in answer.citations)
-    missing = []
-    for term in follow_up_terms(question):
-        if has_cjk(term):
-            grams = _bigrams(term)
-            if len(grams & _bigrams(evidence)) * 2 < len(grams):
-                missing.append(term)
-        elif not re.search(rf"(?<!\w){re.escape(term)}(?!\w)", evidence, re.IGNORECASE):
-            missing.append(term)
-    return missing
 
 
 class FollowUps:
@@ -230,13 +210,22 @@ class FollowUps:
         """The answer service's answer to the standalone question, which it carries
         (de-identified) with how it was made and how long that took (timings["rewrite"])."""
         made = self.standalone(question, history)
-        return self.finish(answers.ask(made.question, k=k, model=model, threshold=threshold), question, made)
+        answer = answers.ask(
+            made.question, k=k, model=model, threshold=threshold, must_state=self.must_state(question, made)
+        )
+        return self.finish(answer, question, made)
+
+    @staticmethod
+    def must_state(question: str, made: Rewrite) -> tuple[str, ...]:
+        """What the answer to a rewritten follow-up must be about: the terms the follow-up
+        names, which a cited passage has to state (`AnswerService.prepare`)."""
+        return tuple(follow_up_terms(question)) if made.method != "none" else ()
 
     def finish(self, answer: Answer, question: str, made: Rewrite) -> Answer:
-        """The answer to `made.question` as the answer to the follow-up `question`: held back
-        when it does not state what the follow-up names, and carrying the standalone question."""
-        if made.method != "none" and answer.grounded and (missing := uncovered_terms(question, answer)):
-            answer = self._held_back(answer, missing, made.question)
+        """The answer to `made.question` as the answer to the follow-up `question`, carrying
+        the standalone question (de-identified) and the time the rewrite took. Asked with
+        `must_state(question, made)`, the answer service has already suppressed an answer that
+        does not state what the follow-up names."""
         timings = dict(answer.timings)
         timings["rewrite"] = round(made.seconds * 1000, 2)
         timings["total"] = round(timings.get("total", 0.0) + timings["rewrite"], 2)
@@ -244,19 +233,6 @@ class FollowUps:
             "standalone_question": self._scrub(made.question),
             "rewritten_by": made.method,
             "timings": timings,
-        })
-
-    def _held_back(self, answer: Answer, missing: Sequence[str], question: str) -> Answer:
-        """The follow-up named something ("And in Tokyo?") that no cited passage states: the answer is about the previous question's subject, so it is suppressed, with
-        its passages shown as the closest ones."""
-        issue = f"the follow-up names {', '.join(repr(self._scrub(t)) for t in missing)}, which no cited passage states"
-        return answer.model_copy(update={
-            "answer": UNSUPPORTED_ZH if has_cjk(question) else UNSUPPORTED_EN,
-            "grounded": False,
-            "suppressed_reason": "constraint_not_stated",
-            "trimmed": False,
-            "claims_dropped": 0,
-            "constraint_issues": [*answer.constraint_issues, issue],
         })
 
     # --- the two ways --------------------------------------------------------------------

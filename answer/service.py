@@ -20,6 +20,7 @@ from answer.answer_parts import (
 from answer.constraint_gate import gate_claims
 from answer.constraints import QuestionConstraints, question_constraints
 from answer.extractive import extractive_answer, find_quote
+from answer.named_terms import cited_text, missing_terms
 from answer.rerank import rerank
 from answer.thinking import ReasoningMode, ThinkingBudget, looks_like_reasoning_model
 from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
@@ -82,6 +83,7 @@ class Prepared:
     passages: list[Passage] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # what each passage is verified on
+    must_state: tuple[str, ...] = ()  # terms a cited passage must state (a follow-up's)
 
 
 class AnswerService:
@@ -117,9 +119,10 @@ class AnswerService:
         self._on_topic("How many days of leave?", verification.claims)
 
     def ask(
-        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
+        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None,
+        must_state: Sequence[str] = (),
     ) -> Answer:
-        prepared = self.prepare(question, k=k, model=model, threshold=threshold)
+        prepared = self.prepare(question, k=k, model=model, threshold=threshold, must_state=must_state)
         if prepared.answer is not None:
             return prepared.answer
         with prepared.clock("generate"):
@@ -130,9 +133,12 @@ class AnswerService:
         return self.conclude(prepared, generation)
 
     def prepare(
-        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None
+        self, question: str, *, k: int | None = None, model: str | None = None, threshold: float | None = None,
+        must_state: Sequence[str] = (),
     ) -> Prepared:
-        """Retrieve and build the prompt; `answer` is set when no passage is relevant."""
+        """Retrieve and build the prompt; `answer` is set when no passage is relevant.
+        `must_state`: terms a grounded answer's cited passages must state (what a follow-up
+        names, "Tokyo" of "And in Tokyo?"), else it is suppressed as constraint_not_stated."""
         question = question.strip()
         if not question:
             raise AnswerError("the question is empty")
@@ -150,7 +156,7 @@ class AnswerService:
             passages = shielded(relevant(hits, question, self.config.min_score))
             if self.config.rerank_pool:
                 passages = rerank(question, passages)[:k]
-        prepared = Prepared(question, model, threshold, timings, clock, asked)
+        prepared = Prepared(question, model, threshold, timings, clock, asked, must_state=tuple(must_state))
         if not passages:
             answer = Answer(
                 answer=lang(question, NOT_IN_KB_EN, NOT_IN_KB_ZH),
@@ -191,6 +197,8 @@ class AnswerService:
         with clock("verify"):
             verification = self._verifier.verify(generation.text, prepared.texts)
             answer = self._decide(question, passages, verification, prepared.threshold, meta, asked)
+            if answer.grounded and (missing := missing_terms(prepared.must_state, cited_text(answer))):
+                answer = self._unnamed(question, passages, answer, missing, meta)
         return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
 
     # --- streaming (answer.streaming) ---------------------------------------------------
@@ -271,6 +279,17 @@ class AnswerService:
         dropped = len(claims) - len(kept)
         answer = self._grounded(question, passages, kept, confidence, meta, dropped=dropped)
         return answer.model_copy(update={"constraint_issues": issues})
+
+    def _unnamed(
+        self, question: str, passages: Sequence[Passage], answer: Answer, missing: Sequence[str],
+        meta: dict[str, str | None],
+    ) -> Answer:
+        """A grounded answer whose cited passages never state what the follow-up names: it
+        is about the previous question's subject ("And in Tokyo?" answered from Paris's
+        passage), so it is suppressed, with the closest passages and their answering sentence."""
+        issue = f"the follow-up names {', '.join(repr(self._scrub(t)) for t in missing)}, which no cited passage states"
+        held = self._suppressed(question, passages, "constraint_not_stated", answer.confidence, meta)
+        return held.model_copy(update={"constraint_issues": [*answer.constraint_issues, issue]})
 
     def _confident(self, kept: list[ClaimCheck], threshold: float) -> tuple[list[ClaimCheck], float] | None:
         """The supported claims and their confidence when it reaches the threshold; else only

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from answer.service import AnswerService
 from kb_service.llm.generator import generation_from_raw
@@ -34,13 +34,14 @@ def stream_answer(
     model: str | None = None,
     threshold: float | None = None,
     early: bool = True,
+    must_state: Sequence[str] = (),
 ) -> Iterator[str | Answer]:
     """Pieces of verified answer text as they settle, then the final `Answer` (whose
     `answer` starts with all the pieces joined). Errors before the first piece (an empty
     question, a model that is not served) are raised from the first `next()`. With `early`
     false (a caller that may still change the answer, as a rewritten follow-up's check does)
-    nothing is sent before the final answer."""
-    prepared = service.prepare(question, k=k, model=model, threshold=threshold)
+    nothing is sent before the final answer. `must_state`: see `AnswerService.prepare`."""
+    prepared = service.prepare(question, k=k, model=model, threshold=threshold, must_state=must_state)
     if prepared.answer is not None:
         yield prepared.answer
         return

@@ -136,7 +136,10 @@ class ChatService:
         asked = made.question if made is not None else question
         # A rewritten follow-up's answer is checked once more at the end (FollowUps.finish), so
         # it may still change: then nothing is sent before the final answer.
-        items = stream_answer(self._answers, asked, model=model, early=made is None or made.method == "none")
+        named = self._followups.must_state(question, made) if made is not None and self._followups else ()
+        items = stream_answer(
+            self._answers, asked, model=model, early=made is None or made.method == "none", must_state=named
+        )
         first = next(items)
         ident, created, name = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), request.model or DEFAULT_MODEL
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from answer.conversation import FollowUps, Turn, acceptable, clean_rewrite
+from answer.conversation import FollowUps, Rewrite, Turn, acceptable, clean_rewrite
 from answer.followup_rules import is_follow_up, load_nlp, rewrite
 from kb_service.llm.generator import Generation
 from kb_service.models import spacy_model_path
@@ -179,19 +179,25 @@ def test_hostile_turns_leave_the_history_with_their_answers() -> None:
 
 
 def test_a_follow_up_term_no_passage_states_is_found() -> None:
-    from answer.conversation import follow_up_terms, uncovered_terms
+    from answer.conversation import follow_up_terms
+    from answer.named_terms import cited_text, missing_terms
     from kb_service.types import Answer, Citation
 
     def grounded(text: str, quote: str) -> Answer:
         cited = Citation(document="d.pdf", title="D", page=1, section="S", chunk_id="c", quote=quote, score=0.9)
         return Answer(answer=text, grounded=True, confidence=0.9, citations=[cited])
 
+    def uncovered(question: str, answer: Answer) -> list[str]:
+        return missing_terms(follow_up_terms(question), cited_text(answer))
+
     paris = grounded("The hotel limit per night in Paris is 180 euros [1].", "The hotel limit per night in Paris is 180 euros.")
-    assert follow_up_terms("And in Tokyo?") == ["Tokyo"] and uncovered_terms("And in Tokyo?", paris) == ["Tokyo"]
-    assert uncovered_terms("What about Paris?", paris) == []
+    assert follow_up_terms("And in Tokyo?") == ["Tokyo"] and uncovered("And in Tokyo?", paris) == ["Tokyo"]
+    assert uncovered("What about Paris?", paris) == [] and uncovered("what about PARIS?", paris) == []
     made_up = grounded("The hotel limit per night in Tokyo is 180 euros [1].", "The hotel limit per night in Paris is 180 euros.")
-    assert uncovered_terms("And in Tokyo?", made_up) == ["Tokyo"]  # the answer's own words are no evidence
+    assert uncovered("And in Tokyo?", made_up) == ["Tokyo"]  # the answer's own words are no evidence
     assert follow_up_terms("How often must it be changed?") == []  # nothing named: nothing to hold it to
     beijing = grounded("北京的住宿标准为每晚600元[1]。", "北京的住宿标准为每晚600元。")
-    assert follow_up_terms("成都呢？") == ["成都"] and uncovered_terms("成都呢？", beijing) == ["成都"]
-    assert uncovered_terms("那北京呢？", beijing) == []
+    assert follow_up_terms("成都呢？") == ["成都"] and uncovered("成都呢？", beijing) == ["成都"]
+    assert uncovered("那北京呢？", beijing) == []
+    assert FollowUps.must_state("那深圳呢？", Rewrite("深圳的住宿标准是多少？", "rules", 0.0)) == ("深圳",)
+    assert FollowUps.must_state("那深圳呢？", Rewrite("那深圳呢？", "none", 0.0)) == ()  # asked as it was
