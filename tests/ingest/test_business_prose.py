@@ -110,7 +110,7 @@ def test_names_are_not_freed_by_another_document(deidentifier: Deidentifier) -> 
 
 def test_outside_prose_has_far_fewer_false_people_than_presidio(deidentifier: Deidentifier) -> None:
     """A fixed slice (the first 40 documents) of the held-out package prose: kb-service's
-    false PERSON findings per page must stay under a third of Presidio's defaults', and it
+    false PERSON findings per page must stay under an eighth of Presidio's defaults', and it
     must find at least as many of the real people named there."""
     chunks = prose_corpus("heldout")
     docs = documents(chunks)[:40]
@@ -122,6 +122,6 @@ def test_outside_prose_has_far_fewer_false_people_than_presidio(deidentifier: De
     ours_found = [f for doc in docs for f in deidentifier.find_many(doc, document=True)]
     presidio = tally(texts, presidio_found, is_person, page_count)
     ours = tally(texts, ours_found, is_person, page_count)
-    assert ours.false * 3 < presidio.false, (ours.false, presidio.false)
-    assert ours.true_names >= presidio.true_names * 0.9, (ours.true_names, presidio.true_names)
+    assert ours.false * 8 < presidio.false, (ours.false, presidio.false)  # 2026-12-07: 25 against 343
+    assert ours.true_names >= presidio.true_names, (ours.true_names, presidio.true_names)  # 121 against 108
     assert pages(chunks) > page_count  # the slice is part of the whole held-out part
