@@ -39,6 +39,10 @@ KEPT = [
     # in markup a lone lexicon name spaCy leaves unlabelled is a project's (rule lone_in_markup)
     "A fast, drop-in replacement for Python's uuid module, powered by Rust. Versions: `uuid1`, `uuid4`.",
     "The result is that `zh-CN` and `zh-Hans` are used interchangeably.",
+    # software vendors and head nouns are no name parts
+    "Our Eliza Chatbot demo stores its sessions in Apache Kudu tables.",
+    "The Grok Bot and the Rich Toolkit read the same Collector Protobuf schema.",
+    "Ninja Python Distributions are built on Debian Sarge; Atlassian Jira tracks their bugs.",
 ]
 OFFICERS = [
     ("/s/ Margaret Ellison Margaret Ellison Chief Executive Officer", "Margaret Ellison"),
