@@ -39,8 +39,8 @@ def stream_answer(
     """Pieces of verified answer text as they settle, then the final `Answer` (whose
     `answer` starts with all the pieces joined). Errors before the first piece (an empty
     question, a model that is not served) are raised from the first `next()`. With `early`
-    false (a caller that may still change the answer, as a rewritten follow-up's check does)
-    nothing is sent before the final answer. `must_state`: see `AnswerService.prepare`."""
+    false nothing is sent before the final answer; a caller passing `must_state` (see
+    `AnswerService.prepare`) wants that, as the settled pieces are not held to those terms."""
     prepared = service.prepare(question, k=k, model=model, threshold=threshold, must_state=must_state)
     if prepared.answer is not None:
         yield prepared.answer

@@ -134,9 +134,10 @@ class ChatService:
         question, history, model = self._question(request)
         made = self._followups.standalone(question, history) if self._followups is not None else None
         asked = made.question if made is not None else question
-        # A rewritten follow-up's answer is checked once more at the end (FollowUps.finish), so
-        # it may still change: then nothing is sent before the final answer.
-        named = self._followups.must_state(question, made) if made is not None and self._followups else ()
+        # A rewritten follow-up's answer must state what the follow-up names (`must_state`),
+        # which the answer service checks only once the generation ends: then nothing is sent
+        # before the final answer.
+        named = FollowUps.must_state(question, made) if made is not None else ()
         items = stream_answer(
             self._answers, asked, model=model, early=made is None or made.method == "none", must_state=named
         )
