@@ -12,11 +12,13 @@ The rule (``second_opinion`` in ``ingest.pii.person_filters.RULES``): a PERSON f
 spaCy recognizer none of whose words is a lexicon name is dropped when no token inside it
 gets a name probability (given name or surname, begin or inside) of ``NAME_PROBABILITY`` or
 more; one with some lexicon words but not only those, below the lower
-``PARTLY_KNOWN_NAME_PROBABILITY``. Findings made only of lexicon names, and those of the cue,
-officer, speaker and shape recognizers, are never asked about. The model runs only on texts that hold a doubtful
-finding. The package's own runner reports the winning label of each token; the veto needs
-the name probability itself, so the windows are scored here, with the package's tokenizer
-and weights.
+``PARTLY_KNOWN_NAME_PROBABILITY``; a lone lexicon name in text written as markup (a README's
+"Mac", "Gemma"), below ``LONE_NAME_IN_MARKUP_PROBABILITY``. Other findings made only of lexicon
+names, findings where people are named (``credited``: a copyright or author line, a
+reference, "said X"), and those of the cue, officer, speaker and shape recognizers are never
+asked about. The model runs only on texts that hold a doubtful finding. The package's own
+runner reports the winning label of each token; the veto needs the name probability itself,
+so the windows are scored here, with the package's tokenizer and weights.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Any
 import regex as re
 
 from ingest.pii.name_lexicon import is_name_word
+from ingest.pii.person_data import PERSON_CONTEXT
+from ingest.pii.person_shapes import markup
 
 # Chosen on the outside-written dev slices (benchmarks/pii_person_filters.py): with no
 # lexicon word, at 0.1 the veto lost 1 PII dev name and 2 dev-prose names and removed 17 and
@@ -39,6 +43,11 @@ from ingest.pii.name_lexicon import is_name_word
 # 0.1 lost one ("Beaufort Turgeon").
 NAME_PROBABILITY = 0.1
 PARTLY_KNOWN_NAME_PROBABILITY = 0.05
+# A lone lexicon name in markup ("Mac", "Gemma", "Jina" in a README): at 0.05 the veto removed
+# 6 more false findings of the prose dev part and lost 2 matches of listed names there
+# ("Kucera and Francis", and "Wu" of "Wu Chinese", a language), none of the PII dev part (it
+# has no markup); at 0.2, one name more.
+LONE_NAME_IN_MARKUP_PROBABILITY = 0.05
 SPACY_RECOGNIZER = "LatinSpacyRecognizer"
 _WINDOW_TOKENS = 510  # 512 positions less [CLS] and [SEP]
 _OVERLAP_TOKENS = 64
@@ -124,14 +133,16 @@ def model_if(wanted: bool) -> NameModel | None:
     return shared_model() if wanted else None
 
 
-def bar(value: str) -> float | None:
+def bar(value: str, in_markup: bool = False) -> float | None:
     """The name probability a finding must reach somewhere inside it: ``NAME_PROBABILITY``
     when no word of ``value`` is a given name or surname of the lexicon,
-    ``PARTLY_KNOWN_NAME_PROBABILITY`` when some but not all are, None (not asked) when all are."""
+    ``PARTLY_KNOWN_NAME_PROBABILITY`` when some but not all are. When all are, it is not asked
+    about (None), except a lone lexicon word in text written as markup (``in_markup``: "on Mac
+    OS X", "| Meta |", "Phi, Gemma, etc."), which needs ``LONE_NAME_IN_MARKUP_PROBABILITY``."""
     words = _WORD.findall(value)
     known = sum(1 for w in words if is_name_word(w))
     if words and known == len(words):
-        return None
+        return LONE_NAME_IN_MARKUP_PROBABILITY if in_markup and len(words) == 1 else None
     return NAME_PROBABILITY if known == 0 else PARTLY_KNOWN_NAME_PROBABILITY
 
 
@@ -140,12 +151,39 @@ def _from_spacy(result: Any) -> bool:
     return meta.get("recognizer_name") == SPACY_RECOGNIZER
 
 
+# A line that credits people: a copyright notice, an author or maintainer list, thanks.
+_CREDIT_LINE = re.compile(
+    r"copyright|©|\(c\)|\bauthor|\bmaintainer|\bcontributor|\bwritten by\b|\bcreated by\b"
+    r"|\bthanks\b|\bthank you\b|\bcredits?\b",
+    re.I,
+)
+# A reference list: "Huck, M.", "Specia, L., & Turchi, M."
+_INITIAL_AFTER = re.compile(r"\s*,\s*\p{Lu}\.")
+_WORDS_BEFORE = re.compile(r"([^\W\d_]+)\W*$")
+
+
+def credited(text: str, start: int, end: int) -> bool:
+    """The finding ``text[start:end]`` stands where people are named: on a line that credits
+    people (copyright, authors, maintainers, thanks), as a reference ("Huck, M."), or after a
+    word that marks a person ("said", "Dear", "contact"). The second opinion leaves it be."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    if _CREDIT_LINE.search(line) or _INITIAL_AFTER.match(text, end):
+        return True
+    before = _WORDS_BEFORE.search(text[max(line_start, start - 40) : start])
+    return before is not None and before.group(1).lower() in PERSON_CONTEXT
+
+
 def veto(text: str, results: Sequence[Any], model: NameModel) -> list[Any]:
-    """``results`` without the doubtful spaCy PERSON findings the model sees no name in."""
+    """``results`` without the doubtful spaCy PERSON findings the model sees no name in
+    (a finding where people are named, ``credited``, is not asked about)."""
+    in_markup = markup(text)
     asked = [
         (r, needed) for r in results
         if r.entity_type == "PERSON" and _from_spacy(r)
-        and (needed := bar(text[r.start : r.end])) is not None
+        and (needed := bar(text[r.start : r.end], in_markup)) is not None
+        and not credited(text, r.start, r.end)
     ]
     if not asked:
         return list(results)

@@ -1,9 +1,10 @@
 """Projects and terms that spaCy calls people, on README-like text (issue 19).
 
 The real analyzer and the real Rampart model (``ingest.pii.second_opinion``,
-``KB_PII_SECOND_OPINION``, off by default): a doubtful finding with no lexicon name is
-dropped only when Rampart sees no name in it, and names from outside the lexicon, in prose
-and beside their e-mail addresses, stay redacted with it on. With the defaults, a one-word
+``KB_PII_SECOND_OPINION``, off by default): a doubtful finding with no lexicon name (or a lone
+lexicon name in markup) is dropped only when Rampart sees no name in it, and names from
+outside the lexicon, in prose, beside their e-mail addresses and on copyright lines, stay
+redacted with it on. With the defaults, a one-word
 finding the document also writes in lower case is no person (``lowercase_echo``).
 """
 
@@ -103,3 +104,45 @@ def test_lower_case_words_skip_addresses_and_handles_of_people() -> None:
     ])
     assert {"tidelift", "blis", "cython", "mpmath"} <= words
     assert not {"jane", "doe", "wiola", "fredrik", "johansson"} & words
+
+
+def test_where_people_are_named_the_model_is_not_asked() -> None:
+    text = "Copyright 2012-2016 Kesto Varjonen and contributors.\nFastAPI depends on Starlette."
+    start = text.index("Kesto")
+    assert second_opinion.credited(text, start, start + len("Kesto Varjonen"))
+    for cue in ("Bojar, O., Huck, M., Koehn, P.", "please ask Kesto about the parser", "Authors: Kesto"):
+        at = cue.index("Huck") if "Huck" in cue else cue.index("Kesto")
+        assert second_opinion.credited(cue, at, at + 4), cue
+    at = text.index("Starlette")
+    assert not second_opinion.credited(text, at, at + len("Starlette"))
+
+
+def test_a_name_on_a_copyright_line_survives_the_models_doubt(second_opinion_on: Deidentifier) -> None:
+    """Rampart doubts this name (below the bar), and without ``credited`` it would go; on a
+    copyright line it is not asked, so it stays redacted."""
+    text = "Copyright 2012-2016 Kesto Varjonen and contributors."
+    start, end = text.index("Kesto"), text.index(" and")
+    model = second_opinion.shared_model()
+    best = max(p for s, e, p in model.name_probabilities(text) if e > start and s < end)
+    needed = second_opinion.bar(text[start:end])
+    assert needed is not None and best < needed  # the model alone would drop it
+    assert "Varjonen" not in second_opinion_on.session().redact_many([text])[0].text
+
+
+@pytest.fixture(scope="module")
+def second_opinion_off() -> Deidentifier:
+    deid = Deidentifier(DeidentifyConfig.from_settings(Settings(pii_second_opinion=False)))
+    deid.warm_up()
+    return deid
+
+
+def test_a_lone_lexicon_name_in_markup_is_asked_about(
+    second_opinion_on: Deidentifier, second_opinion_off: Deidentifier
+) -> None:
+    """"Mac" of "Mac OS X" in README text is a lexicon name spaCy calls a person: with the
+    second opinion it goes; the same word in plain prose, or thanked in markup, stays."""
+    readme = "Supported: `pip install x` works on Mac and Linux."
+    assert _people(second_opinion_off, [readme]) == ["Mac"]
+    assert _people(second_opinion_on, [readme]) == []
+    assert _people(second_opinion_on, ["I met Mac at the station yesterday."]) == ["Mac"]
+    assert _people(second_opinion_on, ["Thanks to Cassandra for the `--fast` fix."]) == ["Cassandra"]
