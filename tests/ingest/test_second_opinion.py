@@ -4,8 +4,8 @@ The real analyzer and the real Rampart model (``ingest.pii.second_opinion``,
 ``KB_PII_SECOND_OPINION``, off by default): a doubtful finding with no lexicon name (or a lone
 lexicon name in markup) is dropped only when Rampart sees no name in it, and names from
 outside the lexicon, in prose, beside their e-mail addresses and on copyright lines, stay
-redacted with it on. With the defaults, a one-word
-finding the document also writes in lower case is no person (``lowercase_echo``).
+redacted with it on. With the defaults, a one-word finding the document also writes in lower
+case is no person (``lowercase_echo``).
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ def test_where_people_are_named_the_model_is_not_asked() -> None:
     text = "Copyright 2012-2016 Kesto Varjonen and contributors.\nFastAPI depends on Starlette."
     start = text.index("Kesto")
     assert second_opinion.credited(text, start, start + len("Kesto Varjonen"))
-    for cue in ("Bojar, O., Huck, M., Koehn, P.", "please ask Kesto about the parser", "Authors: Kesto"):
-        at = cue.index("Huck") if "Huck" in cue else cue.index("Kesto")
-        assert second_opinion.credited(cue, at, at + 4), cue
+    for cue, name in (("Bojar, O., Huck, M., Koehn, P.", "Huck"),
+                      ("please ask Kesto about the parser", "Kesto"), ("Authors: Kesto", "Kesto")):
+        at = cue.index(name)
+        assert second_opinion.credited(cue, at, at + len(name)), cue
     at = text.index("Starlette")
     assert not second_opinion.credited(text, at, at + len("Starlette"))
 
@@ -129,20 +130,13 @@ def test_a_name_on_a_copyright_line_survives_the_models_doubt(second_opinion_on:
     assert "Varjonen" not in second_opinion_on.session().redact_many([text])[0].text
 
 
-@pytest.fixture(scope="module")
-def second_opinion_off() -> Deidentifier:
-    deid = Deidentifier(DeidentifyConfig.from_settings(Settings(pii_second_opinion=False)))
-    deid.warm_up()
-    return deid
-
-
 def test_a_lone_lexicon_name_in_markup_is_asked_about(
-    second_opinion_on: Deidentifier, second_opinion_off: Deidentifier
+    deidentifier: Deidentifier, second_opinion_on: Deidentifier
 ) -> None:
     """"Mac" of "Mac OS X" in README text is a lexicon name spaCy calls a person: with the
     second opinion it goes; the same word in plain prose, or thanked in markup, stays."""
     readme = "Supported: `pip install x` works on Mac and Linux."
-    assert _people(second_opinion_off, [readme]) == ["Mac"]
+    assert _people(deidentifier, [readme]) == ["Mac"]  # the default: second opinion off
     assert _people(second_opinion_on, [readme]) == []
     assert _people(second_opinion_on, ["I met Mac at the station yesterday."]) == ["Mac"]
     assert _people(second_opinion_on, ["Thanks to Cassandra for the `--fast` fix."]) == ["Cassandra"]
