@@ -42,8 +42,8 @@ from ingest.pii.name_lexicon import (
     is_surname,
 )
 from ingest.pii import person_filters
-from ingest.pii.person_data import NOT_NAME_WORDS, PERSON_CONTEXT
-from ingest.pii.person_shapes import markup, month_date
+from ingest.pii.person_data import NOT_NAME_WORDS
+from ingest.pii.person_shapes import cited, markup, month_date, person_word_before
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
 # A run ends at a word's end: "Lang" of "LangChain" is no word.
@@ -51,14 +51,12 @@ _RUN = re.compile(
     rf"(?<![\p{{L}}\p{{N}}@.])(?:{_WORD}|\p{{Lu}}\.)(?:[ ]+(?:{_WORD}|\p{{Lu}}\.))*(?![\p{{L}}\p{{N}}_])"
 )
 _TOKEN = re.compile(rf"{_WORD}|\p{{Lu}}\.")
-_WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
 _CONTEXT_BOOST = 0.35
 _UNLABELLED_SCORE = 0.45
 # spaCy labels that veto a lexicon name: the word is a place, an organisation, a date ...
 _VETO_LABELS = frozenset(
     "GPE LOC ORG NORP FAC PRODUCT EVENT WORK_OF_ART LANGUAGE LAW DATE TIME MONEY".split()
 )
-_PERSON_WORDS = frozenset(PERSON_CONTEXT)
 
 
 def _stop_word(word: str) -> bool:
@@ -90,7 +88,7 @@ class NameShapeRecognizer(ScanningRecognizer):
                 score = max(score, _UNLABELLED_SCORE)
             if score < 0.4 or (other_entity and score < 0.6):
                 # spaCy calls it a place, an organisation ...: a name only after "Dear", "Mr" ...
-                if not _person_word_before(text, start):
+                if not person_word_before(text, start):
                     continue
                 score = min(score, 0.35) + _CONTEXT_BOOST
             results.append(self.finding(start, end, score))
@@ -142,12 +140,6 @@ def _month_before_a_day(text: str, start: int, end: int) -> bool:
     return month_date(text[start:end].split()[-1], text[end : end + 8])
 
 
-def _person_word_before(text: str, start: int) -> bool:
-    """One of the two words right before ``start`` is a person word ("Dear", "name is")."""
-    m = _WORDS_BEFORE.search(text, max(0, start - 30), start)
-    return bool(m) and any(w and w.lower() in _PERSON_WORDS for w in m.groups())
-
-
 def _other_entities(nlp_artifacts: Any) -> list[tuple[int, int]]:
     doc = getattr(nlp_artifacts, "tokens", None)
     ents = getattr(doc, "ents", ())
@@ -171,7 +163,7 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
     if " " not in value and is_frequent_word(value):
         return False
     if " " not in value and "lone_in_markup" not in person_filters.DISABLED and markup(text):
-        if not _CITED.match(text, end):  # "Cai, Q., & Brysbaert, M." is a citation
+        if not cited(text, end):  # "Cai, Q., & Brysbaert, M." is a citation
             return False  # "powered by Rust", "`zh-Hans`": in a README a lone name is a project's
     if _sentence_of_capitals(text, start, end):
         return False
@@ -183,5 +175,4 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
 
 
 _WORD_AFTER = re.compile(r"[ ]+(\p{L}+)")
-_CITED = re.compile(r",[ ]*\p{Lu}\.")
 _WORD_BEFORE = re.compile(r"(\p{L}+)[ ]+$")

@@ -148,6 +148,25 @@ _CREDIT_WORDS = frozenset(
 _INITIAL = re.compile(r"\p{Lu}\.?")
 
 
+# A reference initial right after a surname: "Cai, Q.", "Specia, L., & Turchi, M."
+_CITED_AFTER = re.compile(r",[ ]*\p{Lu}\.")
+# The one or two words right before a finding ("Dear", "name is", "ask").
+_WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
+_PERSON_WORDS = frozenset(PERSON_CONTEXT)
+
+
+def cited(text: str, end: int) -> bool:
+    """A reference initial follows ``text[:end]``: "Cai, Q." is a cited author."""
+    return bool(_CITED_AFTER.match(text, end))
+
+
+def person_word_before(text: str, start: int) -> bool:
+    """One of the two words right before ``start``, within 30 characters, is a word that
+    marks a person ("Dear", "name is", "ask")."""
+    m = _WORDS_BEFORE.search(text, max(0, start - 30), start)
+    return bool(m) and any(w and w.lower() in _PERSON_WORDS for w in m.groups())
+
+
 def markup(text: str) -> bool:
     """``text`` is written as markup or code."""
     return bool(_MARKUP.search(text))

@@ -33,8 +33,7 @@ from typing import Any
 import regex as re
 
 from ingest.pii.name_lexicon import is_name_word
-from ingest.pii.person_data import PERSON_CONTEXT
-from ingest.pii.person_shapes import markup
+from ingest.pii.person_shapes import cited, markup, person_word_before
 
 # Chosen on the outside-written dev slices (benchmarks/pii_person_filters.py): with no
 # lexicon word, at 0.1 the veto lost 1 PII dev name and 2 dev-prose names and removed 17 and
@@ -157,9 +156,6 @@ _CREDIT_LINE = re.compile(
     r"|\bthanks\b|\bthank you\b|\bcredits?\b",
     re.I,
 )
-# A reference list: "Huck, M.", "Specia, L., & Turchi, M."
-_INITIAL_AFTER = re.compile(r"\s*,\s*\p{Lu}\.")
-_WORDS_BEFORE = re.compile(r"([^\W\d_]+)\W*$")
 
 
 def credited(text: str, start: int, end: int) -> bool:
@@ -169,10 +165,7 @@ def credited(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end != -1 else len(text)]
-    if _CREDIT_LINE.search(line) or _INITIAL_AFTER.match(text, end):
-        return True
-    before = _WORDS_BEFORE.search(text[max(line_start, start - 40) : start])
-    return before is not None and before.group(1).lower() in PERSON_CONTEXT
+    return bool(_CREDIT_LINE.search(line)) or cited(text, end) or person_word_before(text, start)
 
 
 def veto(text: str, results: Sequence[Any], model: NameModel) -> list[Any]:
