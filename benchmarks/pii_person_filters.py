@@ -22,7 +22,7 @@ from benchmarks.pii_outside import make_outside_corpus
 from benchmarks.pii_presidio_set import find_presidio_data
 from benchmarks.pii_sample_docs import make_samples_corpus
 from benchmarks.pii_scoring import score_findings
-from benchmarks.pii_business_prose import documents, load_people, person_matcher, tally
+from benchmarks.pii_business_prose import document_scopes, documents, load_people, person_matcher, tally
 from benchmarks.pii_systems import make_deidentifier
 from benchmarks.prose_corpus import pages, prose_corpus
 from ingest.pii import person_filters
@@ -44,7 +44,7 @@ def _person(deid, items, name):  # noqa: ANN001, ANN202 - a script
 def _prose(deid, docs, is_person, page_count):  # noqa: ANN001, ANN202 - a script
     texts = [t for doc in docs for t in doc]
     found = [f for doc in docs for f in deid.find_many(doc, document=True)]
-    t = tally(texts, found, is_person, page_count)
+    t = tally(texts, found, is_person, page_count, document_scopes(docs))
     return t.true_names, t.false
 
 
