@@ -3,8 +3,9 @@
     .venv/bin/python -m benchmarks.pii_person_filters [--outside 600] [--seed 11]
 
 For every rule, the outside-written *dev* part (``benchmarks.pii_outside``), the sample
-documents and the dev part of the outside-written package prose (``benchmarks.prose_corpus``,
-people labelled in ``benchmarks/labels/prose_people.txt``) run once with that rule switched
+documents, the dev part of the outside-written package prose (``benchmarks.prose_corpus``,
+people labelled in ``benchmarks/labels/prose_people.txt``) and that of the manual pages
+(``benchmarks.man_corpus``, ``benchmarks/labels/man_people.txt``) run once with that rule switched
 off; the table gives, against all rules on, the true names it loses (names found only with
 the rule off) and the false PERSON findings it removes. A rule pays when it removes more
 false alarms than it loses names (issue 13); an adding rule (``ADDING``) pays when it adds
@@ -22,7 +23,10 @@ from benchmarks.pii_outside import make_outside_corpus
 from benchmarks.pii_presidio_set import find_presidio_data
 from benchmarks.pii_sample_docs import make_samples_corpus
 from benchmarks.pii_scoring import score_findings
-from benchmarks.pii_business_prose import document_scopes, documents, load_people, person_matcher, tally
+from benchmarks.man_corpus import man_corpus
+from benchmarks.pii_business_prose import (
+    MAN_PEOPLE_FILE, document_scopes, documents, load_people, person_matcher, tally,
+)
 from benchmarks.pii_systems import make_deidentifier
 from benchmarks.prose_corpus import pages, prose_corpus
 from ingest.pii import person_filters
@@ -48,7 +52,7 @@ def _prose(deid, docs, is_person, page_count):  # noqa: ANN001, ANN202 - a scrip
     return t.true_names, t.false
 
 
-SLICES = ("outside-dev", "en-samples", "prose-dev")
+SLICES = ("outside-dev", "en-samples", "prose-dev", "man-dev")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     samples = make_samples_corpus("samples")["en"]
     prose = prose_corpus("dev")
     prose_docs, is_person, prose_pages = documents(prose), person_matcher(load_people()), pages(prose)
+    man = man_corpus("dev")
+    man_docs, man_person, man_pages = documents(man), person_matcher(load_people(MAN_PEOPLE_FILE)), pages(man)
     deid = make_deidentifier()
 
     def measure() -> dict[str, tuple[int, int]]:
@@ -72,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             "outside-dev": _person(deid, outside, "outside-dev"),
             "en-samples": _person(deid, samples, "en-samples"),
             "prose-dev": _prose(deid, prose_docs, is_person, prose_pages),
+            "man-dev": _prose(deid, man_docs, man_person, man_pages),
         }
 
     base = measure()
@@ -84,24 +91,29 @@ def main(argv: list[str] | None = None) -> int:
         person_filters.DISABLED.clear()
         return [base[s][i] - without[s][i] for s in SLICES for i in (0, 1)]
 
+    def totals(d: list[int]) -> tuple[int, int]:
+        """(names, false alarms) over all slices."""
+        return sum(d[0::2]), sum(d[1::2])
+
     chosen = set(args.rules or person_filters.RULES + person_filters.ADDING)
     head = " | ".join(f"{s} names | {s} false alarms" for s in SLICES)
     print(f"removing rules: what each takes away (names lost, false alarms removed)\n| rule | {head} | pays |")
-    print("|---|" + "--:|" * 6 + "---|")
+    print("|---|" + "--:|" * 2 * len(SLICES) + "---|")
     for rule in person_filters.RULES:
         if rule in chosen:
             d = [-x for x in off(rule)]
-            lost, removed = d[0] + d[2] + d[4], d[1] + d[3] + d[5]
+            lost, removed = totals(d)
             print(f"| {rule} | " + " | ".join(str(x) for x in d) + f" | {'yes' if removed > lost else 'no'} |")
     print(f"\nadding rules: what each adds (names, false alarms)\n| rule | {head} | pays |")
-    print("|---|" + "--:|" * 6 + "---|")
+    print("|---|" + "--:|" * 2 * len(SLICES) + "---|")
     for rule in person_filters.ADDING:
         if rule in chosen:
             d = off(rule)
-            added, alarms = d[0] + d[2] + d[4], d[1] + d[3] + d[5]
+            added, alarms = totals(d)
             print(f"| {rule} | " + " | ".join(str(x) for x in d) + f" | {'yes' if added > alarms else 'no'} |")
     print("\nall rules on: " + "; ".join(f"{s} names {base[s][0]}, false alarms {base[s][1]}" for s in SLICES)
-          + f" ({prose_pages:.0f} prose pages: {100 * base['prose-dev'][1] / prose_pages:.1f} false / 100 pages)")
+          + f" ({prose_pages:.0f} prose pages: {100 * base['prose-dev'][1] / prose_pages:.1f} false / 100 pages;"
+          f" {man_pages:.0f} manual pages: {100 * base['man-dev'][1] / man_pages:.1f})")
     return 0
 
 

@@ -39,10 +39,12 @@ outside-written PII texts, the sample documents and outside-written package pros
   Approved": spaCy's small model calls a capitalised table cell or heading word a person);
 * ``no_letters``: a PERSON span with no letter ("😉", "↔");
 * ``lone_unknown`` (``person_shapes.lone_unknown_in_markup``): a one-word span in text written
-  as markup or code (backticks, URLs, headings, table cells, links) that is no lexicon name
-  and stands beside nothing that marks a person ("Starlette", "Modin", "Quickstart"); a
-  citation ("Specia, L."), "thanks X", "Patch by X" or a name spaCy cut in two keep it, and
-  plain prose keeps every such word (issue 19; dev: 49 false alarms removed, 0 names lost);
+  as markup or code (backticks, URLs, headings, table cells, links; in a manual page, page
+  references such as "fcntl(2)", long options, system paths) that is no lexicon name and
+  stands beside nothing that marks a person ("Starlette", "Modin", "Quickstart", "Solaris");
+  a citation ("Specia, L."), "thanks X", "Patch by X" or a name spaCy cut in two keep it, and
+  plain prose keeps every such word (issue 19; dev: 51 false alarms removed from the package
+  prose and 36 from the manual pages, 0 names lost);
 * ``head_noun``: a relabelled span (ORG ...) that ends in a frequent English word that is no
   name is named after that word ("Wolfram Research", "Meta Platforms");
 * ``org_needs_given_name``: an ORG span is a name only when its first word is a given name
