@@ -32,7 +32,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.prose_corpus import ProseChunk, _chunks
+from benchmarks.prose_corpus import ProseChunk, prose_chunks
 
 MAN_ROOT = Path("/usr/share/man")
 # Families per part: about 500 pages of 3,000 characters each (1,813 families, 3,370 pages in
@@ -125,7 +125,7 @@ def man_corpus(split: str, families: int = FAMILIES, root: Path = MAN_ROOT) -> l
     seen: set[str] = set()
     chunks: list[ProseChunk] = []
     for (family, _), text in zip(pages, rendered, strict=True):
-        for chunk in _chunks(prose_of(text)):
+        for chunk in prose_chunks(prose_of(text)):
             fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
             if fingerprint not in seen:
                 seen.add(fingerprint)

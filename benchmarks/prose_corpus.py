@@ -69,7 +69,9 @@ def _prose_lines(text: str) -> list[str]:
     return out
 
 
-def _chunks(text: str) -> list[str]:
+def prose_chunks(text: str) -> list[str]:
+    """``text`` (a README, a licence, a rendered manual page) as chunks of prose: code and
+    symbol lines out, paragraphs joined up to ``CHUNK_CHARS``, English only."""
     paragraphs: list[str] = []
     current: list[str] = []
     for line in _prose_lines(text) + [""]:
@@ -136,7 +138,7 @@ def prose_corpus(split: str) -> list[ProseChunk]:
     seen: set[str] = set()
     chunks: list[ProseChunk] = []
     for name, kind, text in package_texts(split):
-        for chunk in _chunks(text):
+        for chunk in prose_chunks(text):
             fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
             if fingerprint in seen:
                 continue
