@@ -43,7 +43,7 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii import person_filters
 from ingest.pii.person_data import NOT_NAME_WORDS
-from ingest.pii.person_shapes import cited, markup, month_date, person_word_before
+from ingest.pii.person_shapes import cited, line_around, markup, month_date, person_word_before
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
 # A run ends at a word's end: "Lang" of "LangChain" is no word.
@@ -148,10 +148,7 @@ def _other_entities(nlp_artifacts: Any) -> list[tuple[int, int]]:
 
 def _sentence_of_capitals(text: str, start: int, end: int) -> bool:
     """A heading or a title in Title Case: most words around are capitalised."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
-    words = [w for w in line.split() if w[:1].isalpha()]
+    words = [w for w in line_around(text, start, end).split() if w[:1].isalpha()]
     return len(words) >= 4 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
 
 

@@ -162,6 +162,13 @@ _WORDS_BEFORE = re.compile(r"(\p{L}+)\W{1,3}(?:(\p{L}+)\W{1,3})?$")
 _PERSON_WORDS = frozenset(PERSON_CONTEXT)
 
 
+def line_around(text: str, start: int, end: int) -> str:
+    """The line of ``text`` that holds ``text[start:end]``."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return text[line_start : len(text) if line_end < 0 else line_end]
+
+
 def cited(text: str, end: int) -> bool:
     """A reference initial follows ``text[:end]``: "Cai, Q." is a cited author."""
     return bool(_CITED_AFTER.match(text, end))

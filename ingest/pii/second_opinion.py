@@ -33,7 +33,7 @@ from typing import Any
 import regex as re
 
 from ingest.pii.name_lexicon import is_name_word
-from ingest.pii.person_shapes import cited, markup, person_word_before
+from ingest.pii.person_shapes import cited, line_around, markup, person_word_before
 
 # Chosen on the outside-written dev slices (benchmarks/pii_person_filters.py): with no
 # lexicon word, at 0.1 the veto lost 1 PII dev name and 2 dev-prose names and removed 17 and
@@ -162,10 +162,8 @@ def credited(text: str, start: int, end: int) -> bool:
     """The finding ``text[start:end]`` stands where people are named: on a line that credits
     people (copyright, authors, maintainers, thanks), as a reference ("Huck, M."), or after a
     word that marks a person ("said", "Dear", "contact"). The second opinion leaves it be."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end != -1 else len(text)]
-    return bool(_CREDIT_LINE.search(line)) or cited(text, end) or person_word_before(text, start)
+    return (bool(_CREDIT_LINE.search(line_around(text, start, end))) or cited(text, end)
+            or person_word_before(text, start))
 
 
 def veto(text: str, results: Sequence[Any], model: NameModel) -> list[Any]:
