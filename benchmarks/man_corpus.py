@@ -18,8 +18,8 @@ under ``/usr/share/man`` (``man1``-``man8``, English only), rendered as a reader
   symbol tables).
 * **Sample**: the first ``FAMILIES`` families of each part, in the order of the SHA-256 of
   their names.
-* **Split, once**, by the SHA-256 of the family name, as ``prose_corpus`` splits packages:
-  even first byte *dev*, odd *held-out*. Nothing was tuned on either part when it was made
+* **Split, once**, by the SHA-256 of the family name, with ``prose_corpus.split_of`` (a
+  family name is already in its normal form): even first byte *dev*, odd *held-out*. Nothing was tuned on either part when it was made
   (2026-12-07); from then on rules may be chosen on *dev* only.
 """
 
@@ -30,9 +30,10 @@ import hashlib
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
-from benchmarks.prose_corpus import ProseChunk, prose_chunks
+from benchmarks.prose_corpus import ProseChunk, split_of, unique_chunks
 
 MAN_ROOT = Path("/usr/share/man")
 # Families per part: about 500 pages of 3,000 characters each (1,813 families, 3,370 pages in
@@ -51,11 +52,6 @@ class NoManualPages(RuntimeError):
     """This machine has no manual pages (or no groff) to build the corpus from."""
 
 
-def split_of(family: str) -> str:
-    digest = hashlib.sha256(family.encode()).digest()
-    return "dev" if digest[0] % 2 == 0 else "heldout"
-
-
 def family_of(file_name: str) -> str:
     return _FAMILY.split(file_name)[0].lower()
 
@@ -64,8 +60,10 @@ def _source(path: Path) -> bytes:
     return gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
 
 
+@lru_cache(maxsize=4)
 def manual_pages(root: Path = MAN_ROOT) -> dict[str, Path]:
-    """family -> its chosen page (English sections only; links and redirects go)."""
+    """family -> its chosen page (English sections only; links and redirects go). Read once
+    per root: both parts are drawn from it."""
     chosen: dict[str, tuple[str, Path]] = {}
     for section in sorted(root.glob("man[1-8]")):
         for path in sorted(section.iterdir()):
@@ -122,12 +120,6 @@ def man_corpus(split: str, families: int = FAMILIES, root: Path = MAN_ROOT) -> l
     pages = chosen[:families]
     with ThreadPoolExecutor(max_workers=4) as pool:
         rendered = list(pool.map(lambda fp: render(fp[1]), pages))
-    seen: set[str] = set()
-    chunks: list[ProseChunk] = []
-    for (family, _), text in zip(pages, rendered, strict=True):
-        for chunk in prose_chunks(prose_of(text)):
-            fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
-            if fingerprint not in seen:
-                seen.add(fingerprint)
-                chunks.append(ProseChunk(family, "man", chunk))
-    return chunks
+    return unique_chunks(
+        (family, "man", prose_of(text)) for (family, _), text in zip(pages, rendered, strict=True)
+    )

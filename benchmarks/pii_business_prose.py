@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus, people, prefix = man_corpus, load_people(MAN_PEOPLE_FILE), "man"
     else:
         corpus, people, prefix = prose_corpus, load_people(), "prose"
-    slices: dict[str, tuple[list[list[str]], Callable[[str], bool], float]] = {}
+    slices: dict[str, tuple[list[list[str]], Callable[..., bool], float]] = {}
     for split in args.parts:
         chunks = corpus(split)
         slices[f"{prefix}-{split}"] = (documents(chunks), person_matcher(people), pages(chunks))
@@ -161,10 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     systems["kb-service"] = lambda texts: deid.find_many(texts, document=True)
     results: dict[tuple[str, str], Tally] = {}
     for name, (docs, is_person, page_count) in slices.items():
-        texts = [t for doc in docs for t in doc]
+        texts, scopes = [t for doc in docs for t in doc], document_scopes(docs)
         for system, run in systems.items():
             found = [f for doc in docs for f in run(doc)]
-            results[name, system] = tally(texts, found, is_person, page_count, document_scopes(docs))
+            results[name, system] = tally(texts, found, is_person, page_count, scopes)
 
     print(f"pages of {PAGE_CHARS:,} characters (the filing: its PDF pages); false = PERSON findings on no real name")
     print("| slice | pages | Presidio PERSON findings | Presidio false / 100 pages "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,11 +134,12 @@ def package_texts(split: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def prose_corpus(split: str) -> list[ProseChunk]:
-    """The chunks of one split ("dev" or "heldout"), in package-name order."""
+def unique_chunks(texts: Iterable[tuple[str, str, str]]) -> list[ProseChunk]:
+    """The prose chunks of (package, kind, text) triples, in order, each distinct chunk once
+    (compared with white space and case folded)."""
     seen: set[str] = set()
     chunks: list[ProseChunk] = []
-    for name, kind, text in package_texts(split):
+    for name, kind, text in texts:
         for chunk in prose_chunks(text):
             fingerprint = hashlib.sha256(" ".join(chunk.split()).lower().encode()).hexdigest()
             if fingerprint in seen:
@@ -145,6 +147,11 @@ def prose_corpus(split: str) -> list[ProseChunk]:
             seen.add(fingerprint)
             chunks.append(ProseChunk(name, kind, chunk))
     return chunks
+
+
+def prose_corpus(split: str) -> list[ProseChunk]:
+    """The chunks of one split ("dev" or "heldout"), in package-name order."""
+    return unique_chunks(package_texts(split))
 
 
 def pages(chunks: list[ProseChunk]) -> float:
