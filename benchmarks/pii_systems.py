@@ -36,8 +36,8 @@ System = Callable[[list[str]], tuple[list[list[Finding]], float]]
 
 
 def make_deidentifier(extra_entities: Iterable[str] = ()) -> Any:
-    """The stage as the pipeline builds it (``Settings()``: ``KB_PII_SECOND_OPINION=true`` in
-    the environment measures the second opinion), plus ``extra_entities``."""
+    """The stage as the pipeline builds it (``Settings()``: ``KB_PII_SECOND_OPINION=markup`` or
+    ``everywhere`` in the environment measures the second opinion), plus ``extra_entities``."""
     from ingest.deidentify import Deidentifier, DeidentifyConfig
     from kb_service.settings import Settings
 

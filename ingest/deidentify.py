@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ingest.pii.spacy_engine import ner_only_engine_class
+from ingest.pii.spans import Span, resolve_overlaps
 from kb_service.errors import ConfigurationError
 from kb_service.models import spacy_model_path
 
@@ -78,33 +79,12 @@ _SPACY_IGNORED_LABELS = [
     "QUANTITY",
     "WORK_OF_ART",
 ]
-# When two detections of one span tie on score and length, the more specific type names it.
-_TYPE_PRIORITY = {
-    t: i
-    for i, t in enumerate(
-        reversed(
-            [
-                "CN_RESIDENT_ID",
-                "US_SSN",
-                "PASSPORT",
-                "CREDIT_CARD",
-                "CN_BANK_CARD",
-                "IBAN_CODE",
-                "CN_MOBILE",
-                "EMAIL_ADDRESS",
-                "IP_ADDRESS",
-                "PHONE_NUMBER",
-                "STREET_ADDRESS",
-                "PERSON",
-            ]
-        )
-    )
-}
 _NON_DIGIT_RE = re.compile(r"\D")
 _NON_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
 _PUNCT_RE = re.compile(r"[\s,.;:，。、：]+")
 _NUMERIC_TYPES = {"CREDIT_CARD", "CN_BANK_CARD", "US_SSN"}
+SECOND_OPINION_SCOPES = ("off", "markup", "everywhere")
 
 
 @dataclass(frozen=True)
@@ -112,13 +92,16 @@ class DeidentifyConfig:
     entities: tuple[str, ...]
     score_threshold: float = 0.4
     spacy_model: str | None = None  # passed to kb_service.models.spacy_model_path
-    second_opinion: bool = False  # ingest.pii.second_opinion: a second model on doubtful names
+    # ingest.pii.second_opinion: a second model on doubtful names, "off", "markup" or "everywhere"
+    second_opinion: str = "markup"
 
     def __post_init__(self) -> None:
         if not self.entities:
             raise ValueError("DeidentifyConfig.entities must name at least one entity type")
         if not 0.0 <= self.score_threshold <= 1.0:
             raise ValueError("score_threshold must lie between 0 and 1")
+        if self.second_opinion not in SECOND_OPINION_SCOPES:
+            raise ValueError(f"second_opinion must be one of {', '.join(SECOND_OPINION_SCOPES)}")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeidentifyConfig:
@@ -134,13 +117,6 @@ class DeidentifyConfig:
 class Redacted:
     text: str  # de-identified text
     counts: dict[str, int]  # entity type -> occurrences replaced in this text
-
-
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    entity_type: str
 
 
 def _mapping_key(entity_type: str, value: str) -> str:
@@ -162,65 +138,27 @@ def _mapping_key(entity_type: str, value: str) -> str:
     return value.strip()
 
 
-_POSSESSIVE_RE = re.compile(r"(?:['\u2019]s?|\s+)$")
-
-
-def _trim(result: Any, text: str) -> Any:
-    """NER spans sometimes carry a possessive ("Jane Doe's"); keep it outside the placeholder
-    so the value, and with it the placeholder, is the same as in "Jane Doe"."""
-    if result.entity_type == "PERSON":
-        m = _POSSESSIVE_RE.search(text, result.start, result.end)
-        if m and m.start() > result.start:
-            result.end = m.start()
-    return result
-
-
-def _resolve_overlaps(results: list[Any], text: str) -> list[_Span]:
-    """One replacement per region: overlapping detections merge into their union (so no part
-    of a number stays visible), named by ``_merge``."""
-    if not results:
-        return []
-    ordered = sorted((_trim(r, text) for r in results), key=lambda r: (r.start, -r.end))
-    spans: list[_Span] = []
-    group = [ordered[0]]
-    group_end = ordered[0].end
-    for r in ordered[1:]:
-        if r.start < group_end:
-            group.append(r)
-            group_end = max(group_end, r.end)
-            continue
-        spans.append(_merge(group))
-        group, group_end = [r], r.end
-    spans.append(_merge(group))
-    return spans
-
-
-def _merge(group: list[Any]) -> _Span:
-    """The longest detection names the union (a name inside an address is the address's),
-    then the highest score, then the more specific type."""
-    best = max(
-        group, key=lambda r: (r.end - r.start, r.score, _TYPE_PRIORITY.get(r.entity_type, -1))
-    )
-    return _Span(min(r.start for r in group), max(r.end for r in group), best.entity_type)
-
-
 class _Engine:
     """What warm_up builds: the analyzer, the batch analyzer and the analysis arguments."""
 
-    def __init__(self, analyzer: Any, batch: Any, entities: list[str], threshold: float, names: Any = None) -> None:
+    def __init__(
+        self, analyzer: Any, batch: Any, entities: list[str], threshold: float, names: Any = None,
+        markup_only: bool = False,
+    ) -> None:
         self.analyzer = analyzer
         self.batch = batch
         self.entities = entities
         self.threshold = threshold
         self.names = names  # ingest.pii.second_opinion.NameModel, or None
+        self.markup_only = markup_only  # ask the second opinion only in texts written as markup
 
-    def analyze_one(self, text: str) -> list[_Span]:
+    def analyze_one(self, text: str) -> list[Span]:
         results = self.analyzer.analyze(
             text=text, language="en", entities=self.entities, score_threshold=self.threshold
         )
-        return self._spans(results, text)
+        return self._spans(results, text, self._asked([text])[0])
 
-    def analyze_many(self, texts: list[str], batch_size: int, document: bool = False) -> list[list[_Span]]:
+    def analyze_many(self, texts: list[str], batch_size: int, document: bool = False) -> list[list[Span]]:
         """Spans of each text; ``document``: the texts are one document's, and a phrase it
         uses as a product somewhere is no PERSON anywhere in it (``ingest.pii.person_review``)."""
         batches = self.batch.analyze_iterator(
@@ -230,19 +168,28 @@ class _Engine:
             entities=self.entities,
             score_threshold=self.threshold,
         )
-        spans = [self._spans(results, text) for text, results in zip(texts, batches)]
+        asked = self._asked(texts, document)
+        spans = [self._spans(results, text, ask) for text, results, ask in zip(texts, batches, asked)]
         if document and "PERSON" in self.entities:
             from ingest.pii.person_review import review_document
 
             spans = review_document(texts, spans)
         return spans
 
-    def _spans(self, results: list[Any], text: str) -> list[_Span]:
+    def _asked(self, texts: list[str], document: bool = False) -> list[bool]:
+        """Per text: whether the second opinion is asked there (``person_review.asked``)."""
+        if self.names is None:
+            return [False] * len(texts)
+        from ingest.pii.person_review import asked
+
+        return asked(texts, self.markup_only, document)
+
+    def _spans(self, results: list[Any], text: str, ask_second_opinion: bool = False) -> list[Span]:
         if "PERSON" in self.entities:
             from ingest.pii.person_review import review_text
 
-            results = review_text(text, results, self.names)
-        return _resolve_overlaps(results, text)
+            results = review_text(text, results, self.names if ask_second_opinion else None)
+        return resolve_overlaps(results, text)
 
 
 class Deidentifier:
@@ -330,9 +277,10 @@ class Deidentifier:
         logger.info("de-identification ready: %d recognizers for %s", len(recognizers), ", ".join(sorted(entities)))
         from ingest.pii.second_opinion import model_if
 
-        names = model_if("PERSON" in entities and self.config.second_opinion)
+        names = model_if("PERSON" in entities and self.config.second_opinion != "off")
         return _Engine(
-            analyzer, BatchAnalyzerEngine(analyzer), sorted(entities), self.config.score_threshold, names
+            analyzer, BatchAnalyzerEngine(analyzer), sorted(entities), self.config.score_threshold, names,
+            markup_only=self.config.second_opinion == "markup",
         )
 
 
@@ -383,7 +331,7 @@ class DeidSession:
             self._placeholders[key] = found
         return found
 
-    def _apply(self, text: str, spans: list[_Span]) -> Redacted:
+    def _apply(self, text: str, spans: list[Span]) -> Redacted:
         parts: list[str] = []
         counts: Counter[str] = Counter()
         pos = 0

@@ -27,7 +27,8 @@ outside-written PII texts, the sample documents and outside-written package pros
 * ``lowercase_echo`` (the same module): nor a one-word finding the document also writes in
   lower case outside e-mail addresses and handles ("Tidelift" and "tidelift.com");
 * ``second_opinion`` (``ingest.pii.second_opinion``): a finding with a word that is no lexicon
-  name is dropped when a second NER model (Rampart) sees no name in it;
+  name is dropped when a second NER model (Rampart) sees no name in it (by default only in
+  text written as markup, ``KB_PII_SECOND_OPINION``);
 * ``not_name_parts``: a span holding "team", "policy", "portal", or a contract's party word
   ("Licensor", "Licensee", "Tenant", "License") ... ("Security Team", "General Public License");
 * ``tool_context``: a lone word after in/via/using or before app/account ("in Navan");

@@ -16,11 +16,25 @@ from typing import Any
 
 from ingest.pii.name_echo import echo_names
 from ingest.pii.person_filters import DISABLED
+from ingest.pii.person_shapes import markup
+
+
+def asked(texts: Sequence[str], markup_only: bool, document: bool = False) -> list[bool]:
+    """Which of ``texts`` the second opinion looks at: all of them, or (``markup_only``) those
+    written as markup or code (``person_shapes.markup``); when the texts are one ``document``
+    and at least half of them are markup (a manual page, a README), all of them."""
+    if not markup_only:
+        return [True] * len(texts)
+    marked = [markup(t) for t in texts]
+    if document and 2 * sum(marked) >= len(marked):
+        return [True] * len(texts)
+    return marked
 
 
 def review_text(text: str, results: list[Any], names: Any) -> list[Any]:
     """Presidio results of ``text`` after the second opinion (``names``: a
-    ``second_opinion.NameModel`` or None) and with the echoes of the names kept."""
+    ``second_opinion.NameModel``, or None where it is not asked) and with the echoes of the
+    names kept."""
     if names is not None and "second_opinion" not in DISABLED:
         from ingest.pii.second_opinion import veto
 

