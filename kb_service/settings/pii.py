@@ -57,11 +57,13 @@ class PiiSettings(BaseModel):
     @field_validator("pii_second_opinion", mode="before")
     @classmethod
     def _second_opinion_switch(cls, value: object) -> object:
-        """The old on/off switch still works: true is 'everywhere', false 'off'."""
+        """The old on/off switch still works (true is 'everywhere', false 'off'); case and
+        spaces around the value do not matter."""
         if isinstance(value, bool):
             return "everywhere" if value else "off"
-        if isinstance(value, str) and value.strip().lower() in _SWITCH:
-            return _SWITCH[value.strip().lower()]
+        if isinstance(value, str):
+            word = value.strip().lower()
+            return _SWITCH.get(word, word)
         return value
 
 

@@ -180,6 +180,7 @@ def test_a_document_mostly_written_as_markup_is_asked_about_throughout(
 def test_the_scope_is_checked() -> None:
     assert Settings(pii_second_opinion=True).pii_second_opinion == "everywhere"
     assert Settings(pii_second_opinion="false").pii_second_opinion == "off"
+    assert Settings(pii_second_opinion=" Markup").pii_second_opinion == "markup"
     with pytest.raises(ValueError, match="markup"):
         Settings(pii_second_opinion="sometimes")
     with pytest.raises(ValueError, match="second_opinion"):
