@@ -30,7 +30,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as in the parse worker: one page on one core
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+if sys.path[:1] != [str(ROOT)]:  # first: this folder's ingest.py would hide the ingest package
     sys.path.insert(0, str(ROOT))
 
 from ingest.parse.ocr import OcrOptions, find_tessdata, ocr_pages  # noqa: E402

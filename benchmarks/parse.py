@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+if sys.path[:1] != [str(ROOT)]:  # first: this folder's ingest.py would hide the ingest package
     sys.path.insert(0, str(ROOT))
 
 from ingest.parse.pdf import _table_row  # noqa: E402  (the parser's own rule, measured as it is)
