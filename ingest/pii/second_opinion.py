@@ -18,7 +18,7 @@ names, findings where people are named (``credited``: a copyright or author line
 reference, "said X"), and those of the cue, officer, speaker and shape recognizers are never
 asked about. The model runs only on texts that hold a doubtful finding, and by default
 (``KB_PII_SECOND_OPINION=markup``) only on texts written as markup or code and on documents
-mostly so (``ingest.pii.person_review.asked``): on plain prose it cost held-out names. The
+a tenth so (``ingest.pii.person_review.asked``): on plain prose it cost held-out names. The
 package's own runner reports the winning label of each token; the veto needs the name
 probability itself, so the windows are scored here, with the package's tokenizer and weights.
 """

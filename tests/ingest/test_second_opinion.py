@@ -173,6 +173,7 @@ def test_a_document_often_written_as_markup_is_asked_about_throughout(
     """A manual page's plain paragraph is asked about when a tenth of the page's texts or more
     are markup (``person_review.TECHNICAL_SHARE``); where one stray markup text sits in more
     prose than that, only the markup text is."""
+    assert _people(deidentifier, [MAN_TEXT, PLAIN_PROJECT]) == []
     prose = ["The workers share one queue and stop when it is empty."] * 8
     assert _people(deidentifier, [MAN_TEXT, PLAIN_PROJECT, *prose]) == []
     assert _people(deidentifier, [MAN_TEXT, PLAIN_PROJECT, *prose, prose[0]]) == ["Blis"]
