@@ -112,12 +112,17 @@ def prose_of(rendered: str) -> str:
 
 def man_corpus(split: str, families: int = FAMILIES, root: Path = MAN_ROOT) -> list[ProseChunk]:
     """The chunks of one split ("dev" or "heldout"): the pages of its first ``families``
-    families in the order of the SHA-256 of their names (a sample fixed by name alone)."""
+    families in the order of the SHA-256 of their names (a sample fixed by name alone).
+
+    ``"dev-more"``: the *dev* families after the first ``families`` (all the rest of the
+    split). It is dev: rules may be chosen on it; it was added (2026-12-07, second) because
+    the first dev families had been read so often that their figure flattered the rules."""
+    part, rest = ("dev", True) if split == "dev-more" else (split, False)
     chosen = sorted(
-        ((f, p) for f, p in manual_pages(root).items() if split_of(f) == split),
+        ((f, p) for f, p in manual_pages(root).items() if split_of(f) == part),
         key=lambda fp: hashlib.sha256(fp[0].encode()).hexdigest(),
     )
-    pages = chosen[:families]
+    pages = chosen[families:] if rest else chosen[:families]
     with ThreadPoolExecutor(max_workers=4) as pool:
         rendered = list(pool.map(lambda fp: render(fp[1]), pages))
     return unique_chunks(

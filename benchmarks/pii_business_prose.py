@@ -130,9 +130,10 @@ def filing_texts(page_count: int) -> tuple[list[str], list[str], float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--filing-pages", type=int, default=60, help="pages of the generated filing (0: none)")
-    parser.add_argument("--list", choices=("dev", "heldout"), help="print that part's distinct false findings")
+    parser.add_argument("--list", choices=("dev", "heldout", "dev-more"), help="print that part's distinct false findings")
     parser.add_argument("--no-presidio", action="store_true", help="kb-service only (a quicker look while tuning)")
-    parser.add_argument("--parts", nargs="*", default=["dev", "heldout"], choices=("dev", "heldout"))
+    parser.add_argument("--parts", nargs="*", default=["dev", "heldout"], choices=("dev", "heldout", "dev-more"),
+                        help="dev-more (manual pages only): the dev families beyond the first sample")
     parser.add_argument("--source", choices=("packages", "man"), default="packages",
                         help="the outside-written prose: installed packages' READMEs and licences "
                         "(benchmarks.prose_corpus) or the system's manual pages (benchmarks.man_corpus)")
