@@ -115,7 +115,7 @@ def man_corpus(split: str, families: int = FAMILIES, root: Path = MAN_ROOT) -> l
     families in the order of the SHA-256 of their names (a sample fixed by name alone).
 
     ``"dev-more"``: the *dev* families after the first ``families`` (all the rest of the
-    split). It is dev: rules may be chosen on it; it was added (2026-12-07, second) because
+    split). It is dev: rules may be chosen on it; it was added (2026-12-08) because
     the first dev families had been read so often that their figure flattered the rules."""
     part, rest = ("dev", True) if split == "dev-more" else (split, False)
     chosen = sorted(

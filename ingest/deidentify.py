@@ -157,7 +157,7 @@ class _Engine:
         results = self.analyzer.analyze(
             text=text, language="en", entities=self.entities, score_threshold=self.threshold
         )
-        return self._spans(results, text, self._asked([text])[0])
+        return self._spans(results, text, *self._reviews([text])[0])
 
     def analyze_many(self, texts: list[str], batch_size: int, document: bool = False) -> list[list[Span]]:
         """Spans of each text; ``document``: the texts are one document's, and a phrase it
@@ -169,27 +169,33 @@ class _Engine:
             entities=self.entities,
             score_threshold=self.threshold,
         )
-        asked = self._asked(texts, document)
-        spans = [self._spans(results, text, ask) for text, results, ask in zip(texts, batches, asked)]
+        reviews = self._reviews(texts, document)
+        spans = [self._spans(results, text, *how) for text, results, how in zip(texts, batches, reviews)]
         if document and "PERSON" in self.entities:
             from ingest.pii.person_review import review_document
 
             spans = review_document(texts, spans)
         return spans
 
-    def _asked(self, texts: list[str], document: bool = False) -> list[bool]:
-        """Per text: whether the second opinion is asked there (``person_review.asked``)."""
+    def _reviews(self, texts: list[str], document: bool = False) -> list[tuple[bool, bool]]:
+        """Per text: whether the second opinion is asked there (everywhere, or with
+        ``markup_only`` in technical texts) and whether it is technical
+        (``person_review.technical``)."""
+        if "PERSON" not in self.entities:
+            return [(False, False)] * len(texts)
+        from ingest.pii.person_review import technical
+
+        tech = technical(texts, document)
         if self.names is None:
-            return [False] * len(texts)
-        from ingest.pii.person_review import asked
+            return [(False, t) for t in tech]
+        return [(t or not self.markup_only, t) for t in tech]
 
-        return asked(texts, self.markup_only, document)
-
-    def _spans(self, results: list[Any], text: str, ask_second_opinion: bool = False) -> list[Span]:
+    def _spans(self, results: list[Any], text: str, ask_second_opinion: bool = False,
+               is_technical: bool = False) -> list[Span]:
         if "PERSON" in self.entities:
             from ingest.pii.person_review import review_text
 
-            results = review_text(text, results, self.names if ask_second_opinion else None)
+            results = review_text(text, results, self.names if ask_second_opinion else None, is_technical)
         return resolve_overlaps(results, text)
 
 

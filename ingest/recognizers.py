@@ -23,6 +23,7 @@ from ingest.pii.chinese import (
 from ingest.pii.context import OffsetContextEnhancer, column_header_words
 from ingest.pii.identifiers import CjkSafeEmailRecognizer, IpAddressRecognizer, PassportRecognizer
 from ingest.pii.persons import (
+    CapitalsNameRecognizer,
     CreditNameRecognizer,
     EnglishPersonCueRecognizer,
     LatinSpacyRecognizer,
@@ -66,11 +67,13 @@ def custom_recognizers(entities: set[str]) -> list[EntityRecognizer]:
         out.append(SpeakerNameRecognizer())
         out.append(CreditNameRecognizer())
         out.append(OfficerNameRecognizer())
+        out.append(CapitalsNameRecognizer())
     return out
 
 
 __all__ = [
     "BankCardRecognizer",
+    "CapitalsNameRecognizer",
     "CreditNameRecognizer",
     "OfficerNameRecognizer",
     "ChineseMobileRecognizer",

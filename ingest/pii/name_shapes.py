@@ -43,7 +43,9 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii import person_filters
 from ingest.pii.person_data import NOT_NAME_WORDS
-from ingest.pii.person_shapes import cited, line_around, markup, month_date, person_word_before
+from ingest.pii.person_shapes import (
+    cited, imperative_start, line_around, markup, month_date, person_word_before,
+)
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
 # A run ends at a word's end: "Lang" of "LangChain" is no word.
@@ -164,6 +166,8 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
             return False  # "powered by Rust", "`zh-Hans`": in a README a lone name is a project's
     if _sentence_of_capitals(text, start, end):
         return False
+    if "imperative_start" not in person_filters.DISABLED and imperative_start(text, start, end):
+        return False  # "Emit a fatal error if ...": an instruction's verb
     after = _WORD_AFTER.match(text, end)
     if after and after.group(1).lower() in PRODUCT_NOUNS:
         return False

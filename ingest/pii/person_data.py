@@ -53,3 +53,11 @@ MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""".split()  # noqa: SIM905
 )
+
+# The titles officers and signatories of filings and contracts stand beside (regular
+# expression, for the ``regex`` module).
+OFFICER_TITLE = (
+    r"(?:Chief\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?\s+Officer|(?:Senior\s+|Executive\s+)?Vice\s+President|"
+    r"President|Director|Secretary|Treasurer|Chair(?:man|woman|person)?|Controller|General\s+Counsel|"
+    r"CEO|CFO|COO|CTO|CIO|CISO)\b"
+)

@@ -46,6 +46,12 @@ outside-written PII texts, the sample documents and outside-written package pros
   a citation ("Specia, L."), "thanks X", "Patch by X" or a name spaCy cut in two keep it, and
   plain prose keeps every such word (issue 19; dev: 51 false alarms removed from the package
   prose and 36 from the manual pages, 0 names lost);
+* ``imperative_start`` (``person_shapes.imperative_start``, also for the lexicon's names in
+  ``ingest.pii.name_shapes``): one word that opens a line before an article and a lower-case
+  word is an instruction's verb ("Mark the module as public.", "Emit a fatal error if ...");
+* ``technical_capitals`` (in ``ingest.pii.person_review``, per text): in a technical text or
+  document, a spaCy finding written all in capitals is a placeholder or a constant ("-t
+  CHAR", "discard CHAR CHAR"), unless its line names people (a signature, an officer's title);
 * ``head_noun``: a relabelled span (ORG ...) that ends in a frequent English word that is no
   name is named after that word ("Wolfram Research", "Meta Platforms");
 * ``org_needs_given_name``: an ORG span is a name only when its first word is a given name
@@ -53,7 +59,7 @@ outside-written PII texts, the sample documents and outside-written package pros
 * ``relabel_needs_shape``: a GPE/LOC/NORP/FAC/ORG span is a name only when it is 2-3
   title-case words, none an organisation or place word.
 
-Three rules add names (``ADDING``; switched off, they add nothing):
+Four rules add names (``ADDING``; switched off, they add nothing):
 
 * ``name_lists``: an ORG/GPE/NORP span that is a list of 2-3 lexicon names, none a
   frequent English word ("Lövgren, Meeres" as ORG): each is a PERSON;
@@ -63,7 +69,9 @@ Three rules add names (``ADDING``; switched off, they add nothing):
   "Montenegro"); also as a building, product or event ("my kid Siobhan" as FAC);
 * ``rare_surname_org``: a lone surname of the lexicon that spaCy calls an organisation and
   that English text almost never uses (Zipf < 2.5: "the Overgaard novel", "early
-  Lindqvist?"; not "Costa", "Phillips" or a company such as "Siemens").
+  Lindqvist?"; not "Costa", "Phillips" or a company such as "Siemens");
+* ``capital_names`` (``ingest.pii.persons.CapitalsNameRecognizer``): names written in
+  capitals, which spaCy never finds ("/s/ MARGARET ELLISON", "Dear JOHN SMITH").
 
 Trimming (role words and labels in front, everything from a line break or a table cell on,
 a possessive) is not a rule: it never drops a name. Two rules were measured and removed
@@ -83,8 +91,8 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    acronym, code_shape, junk_tail, known_non_name, lone_unknown_in_markup, month_date,
-    place_words, symbols, title_case, without_english_ends,
+    acronym, code_shape, imperative_start, junk_tail, known_non_name,
+    lone_unknown_in_markup, month_date, place_words, symbols, title_case, without_english_ends,
 )
 
 RULES = (
@@ -105,12 +113,14 @@ RULES = (
     "ordinary_words",
     "no_letters",
     "lone_unknown",
+    "technical_capitals",
+    "imperative_start",
     "lone_in_markup",
     "head_noun",
     "org_needs_given_name",
     "relabel_needs_shape",
 )
-ADDING = ("name_lists", "rare_given_place", "rare_surname_org")
+ADDING = ("name_lists", "rare_given_place", "rare_surname_org", "capital_names")
 DISABLED: set[str] = set()  # rules switched off (benchmarks only)
 
 # en_core_web_sm often calls an unfamiliar personal name ORG, GPE or NORP ("Amara Lopez").
@@ -254,6 +264,9 @@ def _person_span(ent: Any) -> Any:
     if _on("no_letters") and not any(_WORD.search(t.text) for t in tokens):
         return None  # "😉", "↔"
     if _on("lone_unknown") and len(tokens) == 1 and lone_unknown_in_markup(tokens[0]):
+        return None
+    if (_on("imperative_start") and len(tokens) == 1
+            and imperative_start(ent.doc.text, tokens[0].idx, tokens[0].idx + len(tokens[0].text))):
         return None
     if len(tokens) == len(ent):
         return ent

@@ -3,8 +3,10 @@
 ``ingest.deidentify`` calls these two steps; each one's rules are switchable by name
 (``ingest.pii.person_filters.DISABLED``) and measured by ``benchmarks/pii_person_filters.py``:
 
-* per text: the second opinion (``ingest.pii.second_opinion``) on doubtful spaCy findings,
-  then the echoes of the names left (``ingest.pii.name_echo``);
+* per text: the second opinion (``ingest.pii.second_opinion``) on doubtful spaCy findings;
+  in a technical text (``technical``), no spaCy finding written all in capitals
+  (``person_shapes.placeholder_in_capitals``, rule ``technical_capitals``); then the echoes
+  of the names left (``ingest.pii.name_echo``);
 * per document: phrases it uses as products and one-word findings it also writes in lower
   case are no PERSON anywhere in it (``ingest.pii.product_terms``).
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 from ingest.pii.name_echo import echo_names
 from ingest.pii.person_filters import DISABLED
-from ingest.pii.person_shapes import markup
+from ingest.pii.person_shapes import markup, placeholder_in_capitals
 
 # A document at least this share of whose texts are markup is technical throughout (a manual
 # page, a README). Chosen on the dev parts (benchmarks/README.md, 2026-12-07 (fifth)): against
@@ -25,26 +27,29 @@ from ingest.pii.person_shapes import markup
 TECHNICAL_SHARE = 0.1
 
 
-def asked(texts: Sequence[str], markup_only: bool, document: bool = False) -> list[bool]:
-    """Which of ``texts`` the second opinion looks at: all of them, or (``markup_only``) those
-    written as markup or code (``person_shapes.markup``); when the texts are one ``document``
-    and at least ``TECHNICAL_SHARE`` of them are markup, all of them."""
-    if not markup_only:
-        return [True] * len(texts)
+def technical(texts: Sequence[str], document: bool = False) -> list[bool]:
+    """Which of ``texts`` are technical: written as markup or code (``person_shapes.markup``),
+    or, when the texts are one ``document`` and at least ``TECHNICAL_SHARE`` of them are
+    markup, all of them."""
     marked = [markup(t) for t in texts]
     if document and sum(marked) >= TECHNICAL_SHARE * len(marked):
         return [True] * len(texts)
     return marked
 
 
-def review_text(text: str, results: list[Any], names: Any) -> list[Any]:
+def review_text(text: str, results: list[Any], names: Any, is_technical: bool = False) -> list[Any]:
     """Presidio results of ``text`` after the second opinion (``names``: a
-    ``second_opinion.NameModel``, or None where it is not asked) and with the echoes of the
-    names kept."""
-    if names is not None and "second_opinion" not in DISABLED:
-        from ingest.pii.second_opinion import veto
+    ``second_opinion.NameModel``, or None where it is not asked), without placeholders in
+    capitals where the text ``is_technical``, and with the echoes of the names kept."""
+    from ingest.pii.second_opinion import from_spacy, veto
 
+    if names is not None and "second_opinion" not in DISABLED:
         results = veto(text, results, names)
+    if is_technical and "technical_capitals" not in DISABLED:
+        results = [
+            r for r in results
+            if not (r.entity_type == "PERSON" and from_spacy(r) and placeholder_in_capitals(text, r.start, r.end))
+        ]
     return echo_names(text, results)
 
 

@@ -9,12 +9,15 @@ functions here take the span's tokens and say whether the rule fires.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import regex as re
 
 from ingest.pii.name_lexicon import is_country, is_frequent_word, is_given, is_name_word, zipf
-from ingest.pii.person_data import MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS, PERSON_CONTEXT
+from ingest.pii.person_data import (
+    MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS, OFFICER_TITLE, PERSON_CONTEXT,
+)
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -181,8 +184,11 @@ def person_word_before(text: str, start: int) -> bool:
     return bool(m) and any(w and w.lower() in _PERSON_WORDS for w in m.groups())
 
 
+@lru_cache(maxsize=256)
 def markup(text: str) -> bool:
-    """``text`` is written as markup or code."""
+    """``text`` is written as markup or code. Remembered for the last texts: the review of one
+    text asks it once per finding and per step (``person_review``, ``second_opinion``,
+    ``lone_unknown_in_markup``)."""
     return bool(_MARKUP.search(text))
 
 
@@ -209,3 +215,51 @@ def lone_unknown_in_markup(token: Any) -> bool:
     if before.lower_ == "by" and token.i > 1 and doc[token.i - 2].lower_ in _CREDIT_WORDS:
         return False
     return not (title_case(before.text) and (is_given(before.text) or not is_frequent_word(before.text)))
+
+
+def placeholder_in_capitals(text: str, start: int, end: int) -> bool:
+    """Every word of ``text[start:end]`` written in capitals: in a technical document, a
+    manual page's placeholder ("-t CHAR", "discard CHAR CHAR") or a constant, which the
+    ``acronym`` rule keeps when the word is also a lexicon name ("CHAR" of "Char"). Kept: a
+    line that names people, a signature ("/s/ JOHN SMITH", "| JOHN SMITH | Chief Executive
+    Officer |"), a credit, a greeting."""
+    words = _WORD.findall(text[start:end])
+    if not (words and all(len(w) >= 2 and w.isupper() for w in words)):
+        return False
+    return not people_named_near(text, start, end, next_line=False)
+
+
+def people_named_near(text: str, start: int, end: int, next_line: bool = True, credits: bool = True) -> bool:
+    """The line of ``text[start:end]`` (or, with ``next_line``, the line after it) names people:
+    a signature, an officer's title (in any case: "CHIEF EXECUTIVE OFFICER"), a credit (with
+    ``credits``: a copyright or author line), or a word that marks a person right before it
+    ("Dear", "Name:", "Patient")."""
+    if person_word_before(text, start):
+        return True
+    line = line_around(text, start, end)
+    if next_line:
+        after = text.find("\n", end)
+        if after >= 0:
+            line += "\n" + line_around(text, after + 1, after + 1)
+    if _SIGNATURE_LINE.search(line) or _SIGNATURE_LINE.search(line.title()):
+        return True
+    return credits and bool(_CREDIT_LINE.search(line))
+
+
+# Lines that name people: a signature or an officer's title; a credit.
+_SIGNATURE_LINE = re.compile(r"/s/|" + OFFICER_TITLE + r"|(?i:\bsigned\b|\bsignature)")
+_CREDIT_LINE = re.compile(r"(?i:copyright|©|\bauthors?\b|\bmaintainers?\b)")
+
+
+_INSTRUCTION_AFTER = re.compile(
+    r"[ \t]+(?:a|an|the|all|any|each|every|this|that|these|those)[ \t]+\p{Ll}[\p{L}-]*\b"
+)
+
+
+def imperative_start(text: str, start: int, end: int) -> bool:
+    """The one word ``text[start:end]`` opens a line and is followed by an article and a
+    lower-case word: an instruction, as a manual page, a changelog or a list of options
+    writes its entries ("Mark the module as public.", "* Emit a fatal error if ..."). A name
+    seldom opens a line so ("Anna the accountant" is one)."""
+    line_start = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t*-•")
+    return line_start and " " not in text[start:end] and bool(_INSTRUCTION_AFTER.match(text, end))

@@ -12,9 +12,12 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from ingest.given_names import NOT_NAME_PARTS
 from ingest.pii.common import _CJK_RE, _FLAGS, ScanningRecognizer
-from ingest.pii.name_lexicon import is_common_word, is_frequent_word, is_given, is_name_word, is_surname, zipf
-from ingest.pii.person_data import NOT_NAME_WORDS
-from ingest.pii.person_shapes import english_word
+from ingest.pii.name_lexicon import (
+    is_common_word, is_country, is_frequent_word, is_given, is_known_word, is_name_word, is_surname,
+    zipf,
+)
+from ingest.pii.person_data import NOT_NAME_WORDS, OFFICER_TITLE
+from ingest.pii.person_shapes import english_word, line_around, markup, people_named_near, person_word_before
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
 _EN_NAME = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?"
@@ -121,13 +124,6 @@ class CreditNameRecognizer(_LexiconCheckedNames):
     ]
 
 
-_OFFICER_TITLE = (
-    r"(?:Chief\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?\s+Officer|(?:Senior\s+|Executive\s+)?Vice\s+President|"
-    r"President|Director|Secretary|Treasurer|Chair(?:man|woman|person)?|Controller|General\s+Counsel|"
-    r"CEO|CFO|COO|CTO|CIO|CISO)\b"
-)
-
-
 class OfficerNameRecognizer(_LexiconCheckedNames):
     """Signatories and officers of filings and contracts: ``/s/ Margaret Ellison``, a name
     beside a title (``Priya Ramaswamy, Chief Accounting Officer``) or on the line above it
@@ -145,7 +141,7 @@ class OfficerNameRecognizer(_LexiconCheckedNames):
         Pattern(
             "en_name_beside_title",
             r"(?<![\w-])" + _EN_NAME + rf"(?:[ \t]+\p{{Lu}}\.)?(?:[ \t]+{_EN_NAME}){{1,2}}"
-            r"(?=[ \t]*[,\n–—-]?[ \t\n]*" + _OFFICER_TITLE + ")",
+            r"(?=[ \t]*[,\n–—-]?[ \t\n]*" + OFFICER_TITLE + ")",
             0.5,
         ),
     ]
@@ -216,3 +212,103 @@ class LatinSpacyRecognizer(SpacyRecognizer):
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts)
         return [r for r in results if not _CJK_RE.search(text, r.start, r.end)]
+
+
+def _rare(word: str) -> bool:
+    """A word of three letters or more that English text seldom uses (``is_known_word``)."""
+    return len(word) >= 3 and not is_known_word(word)
+
+
+class CapitalsNameRecognizer(ScanningRecognizer):
+    """A name written in capitals, which spaCy's small model never calls a person: a
+    signature block's ``/s/ MARGARET ELLISON``, a form's ``PATIENT: MARIA GARCIA``, ``Dear
+    JOHN SMITH``. Two or three words in capitals (a middle initial between), the first a
+    given name and the last a surname of the lexicon or a word English seldom uses
+    (``is_known_word``: "KOWALSKI"), every word a lexicon name or such a rare word and none a
+    common one ("ANY KIND", "IMPLIED WARRANTIES" of a licence); where people are named (a signature, an officer's title
+    on the line or the next, "Dear", "Name:"), either is enough. No word twice ("CHAR
+    CHAR"), none an organisation, place or other non-name word, and no firm's suffix after
+    ("GRANT THORNTON LLP"). Where nothing names people, it must also stand in prose (not in
+    markup, not in a heading of four words or more in capitals) and not be made only of
+    frequent English words ("GRANT DATE", "MAY JUNE"). One word in capitals is a name only
+    in prose, right after a word that marks a person ("Dear HANNAH", "said MARIA").
+    Switched off with ``capital_names`` in ``ingest.pii.person_filters.DISABLED``."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.5
+    _RUN = re.compile(
+        r"(?<![\p{L}\d])\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?(?:[ \t]+\p{Lu}\.)?"
+        r"(?:[ \t]+\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?){1,2}(?![\p{L}\d])"
+    )
+    _FIRM_AFTER = re.compile(r"[ \t,]*(?:LLP|LLC|L\.L\.C\.|INC|CORP|CO\b|LTD|PLC|LP\b|&|AND COMPANY)")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        from ingest.pii import person_filters
+
+        if "capital_names" in person_filters.DISABLED:
+            return []
+        out: list[RecognizerResult] = []
+        taken = 0
+        for m in self._RUN.finditer(text, overlapped=True):
+            if m.start() < taken:
+                continue
+            end = self._name_end(text, m)
+            if end is not None:
+                out.append(self.finding(m.start(), end, self.SCORE))
+                taken = end
+        if not markup(text):
+            out.extend(
+                self.finding(m.start(), m.end(), self.SCORE) for m in self._LONE.finditer(text)
+                if not any(r.start <= m.start() < r.end for r in out) and self._lone_name(text, m)
+            )
+        return out
+
+    _LONE = re.compile(
+        r"(?<![\p{L}\d]|\p{Lu}{2}[ \t]+)\p{Lu}{3,}(?:[-'’]\p{Lu}{2,})?(?![\p{L}\d]|[ \t]+\p{Lu}{2})"
+    )
+
+    @staticmethod
+    def _lone_name(text: str, m: Any) -> bool:
+        """One word in capitals right after a word that marks a person ("Dear HANNAH", "said
+        MARIA"), and a name of the lexicon."""
+        word = m.group()
+        if word.lower() in NOT_NAME_PARTS or word.lower() in NOT_NAME_WORDS or is_country(word):
+            return False
+        if is_common_word(word) or not is_name_word(word):
+            return False  # "call PTRACE", "user GID": a rare word alone is a constant
+        return person_word_before(text, m.start())
+
+    def _name_end(self, text: str, m: Any) -> int | None:
+        """Where the name that starts at ``m`` ends (its longest valid form), or None."""
+        words = list(re.finditer(r"\S+", m.group()))
+        while len(words) >= 2:
+            end = m.start() + words[-1].end()
+            if self._is_name(text, m.start(), end, [w.group() for w in words]):
+                return end
+            words.pop()
+            if words and len(words[-1].group()) == 2 and words[-1].group().endswith("."):
+                words.pop()  # a middle initial does not end a name
+        return None
+
+    def _is_name(self, text: str, start: int, end: int, words: list[str]) -> bool:
+        names = [w for w in words if not w.endswith(".")]
+        if len(names) < 2 or len({w.lower() for w in names}) < len(names):
+            return False
+        if any(is_common_word(w) or not (is_name_word(w) or _rare(w)) for w in names):
+            return False  # "ANY KIND", "IMPLIED WARRANTIES": a licence's capitals
+        last = names[-1]
+        rare_last = _rare(last)  # "KOWALSKI": a surname the lexicon lacks
+        # A licence in capitals names its "COPYRIGHT HOLDERS" and "AUTHORS": no credit counts.
+        named = people_named_near(text, start, end, credits=False)
+        if not (is_given(names[0]) and (is_surname(last) or rare_last)
+                or named and (is_given(names[0]) or is_surname(last) or rare_last)):
+            return False
+        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS or is_country(w) for w in names):
+            return False
+        if self._FIRM_AFTER.match(text, end):
+            return False
+        if named:
+            return True
+        line = line_around(text, start, end)
+        heading = len(line.split()) >= 4 and line.upper() == line
+        return not (heading or markup(text) or all(is_frequent_word(w) for w in names))

@@ -18,7 +18,7 @@ names, findings where people are named (``credited``: a copyright or author line
 reference, "said X"), and those of the cue, officer, speaker and shape recognizers are never
 asked about. The model runs only on texts that hold a doubtful finding, and by default
 (``KB_PII_SECOND_OPINION=markup``) only on texts written as markup or code and on documents
-a tenth so (``ingest.pii.person_review.asked``): on plain prose it cost held-out names. The
+a tenth so (``ingest.pii.person_review.technical``): on plain prose it cost held-out names. The
 package's own runner reports the winning label of each token; the veto needs the name
 probability itself, so the windows are scored here, with the package's tokenizer and weights.
 """
@@ -147,7 +147,8 @@ def bar(value: str, in_markup: bool = False) -> float | None:
     return NAME_PROBABILITY if known == 0 else PARTLY_KNOWN_NAME_PROBABILITY
 
 
-def _from_spacy(result: Any) -> bool:
+def from_spacy(result: Any) -> bool:
+    """The finding is spaCy's (``LatinSpacyRecognizer``), not a pattern or lexicon recognizer's."""
     meta = getattr(result, "recognition_metadata", None) or {}
     return meta.get("recognizer_name") == SPACY_RECOGNIZER
 
@@ -174,7 +175,7 @@ def veto(text: str, results: Sequence[Any], model: NameModel) -> list[Any]:
     in_markup = markup(text)
     asked = [
         (r, needed) for r in results
-        if r.entity_type == "PERSON" and _from_spacy(r)
+        if r.entity_type == "PERSON" and from_spacy(r)
         and (needed := bar(text[r.start : r.end], in_markup)) is not None
         and not credited(text, r.start, r.end)
     ]
