@@ -15,9 +15,8 @@ from typing import Any
 import regex as re
 from presidio_analyzer import RecognizerResult
 
-from ingest.given_names import NOT_NAME_PARTS
 from ingest.pii.name_lexicon import is_frequent_word
-from ingest.pii.person_data import NOT_NAME_WORDS
+from ingest.pii.person_shapes import not_name_word
 
 _NAME_WORD = re.compile(r"\p{Lu}[\p{L}'’-]*\p{Ll}")
 ECHO_SCORE_CAP = 0.6
@@ -31,7 +30,7 @@ def echo_names(text: str, results: list[Any]) -> list[Any]:
             continue
         for m in _NAME_WORD.finditer(text, r.start, r.end):
             w = m.group()
-            if len(w) < 2 or w.lower() in NOT_NAME_WORDS or w.lower() in NOT_NAME_PARTS:
+            if len(w) < 2 or not_name_word(w):
                 continue
             if is_frequent_word(w):
                 continue

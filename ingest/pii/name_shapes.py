@@ -33,7 +33,7 @@ import regex as re
 from presidio_analyzer import RecognizerResult
 
 from ingest.pii.common import ScanningRecognizer
-from ingest.given_names import NOT_NAME_PARTS, PRODUCT_NOUNS, TOOL_PREPOSITIONS
+from ingest.given_names import PRODUCT_NOUNS, TOOL_PREPOSITIONS
 from ingest.pii.name_lexicon import (
     is_common_word,
     is_frequent_word,
@@ -42,9 +42,8 @@ from ingest.pii.name_lexicon import (
     is_surname,
 )
 from ingest.pii import person_filters
-from ingest.pii.person_data import NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    cited, imperative_start, line_around, markup, month_date, person_word_before,
+    cited, imperative_start, line_around, markup, month_date, not_name_word, person_word_before,
 )
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
@@ -59,11 +58,6 @@ _UNLABELLED_SCORE = 0.45
 _VETO_LABELS = frozenset(
     "GPE LOC ORG NORP FAC PRODUCT EVENT WORK_OF_ART LANGUAGE LAW DATE TIME MONEY".split()
 )
-
-
-def _stop_word(word: str) -> bool:
-    w = word.lower()
-    return w in NOT_NAME_WORDS or w in NOT_NAME_PARTS
 
 
 class NameShapeRecognizer(ScanningRecognizer):
@@ -100,7 +94,7 @@ class NameShapeRecognizer(ScanningRecognizer):
 def _name_in(tokens: list[Any]) -> tuple[int, int, float] | None:
     words = [t.group() for t in tokens]
     for i, word in enumerate(words):
-        if word.endswith(".") or is_common_word(word) or _stop_word(word):
+        if word.endswith(".") or is_common_word(word) or not_name_word(word):
             continue
         if not is_given(word):
             if len(words) == 1 and is_surname(word):
@@ -108,7 +102,7 @@ def _name_in(tokens: list[Any]) -> tuple[int, int, float] | None:
             continue
         rest: list[int] = []
         for j in range(i + 1, min(i + 4, len(words))):
-            if _stop_word(words[j]):
+            if not_name_word(words[j]):
                 return None if j == i + 1 or not rest else _scored(tokens, i, rest)
             if words[j].endswith(".") and (j + 1 >= len(words) or words[j + 1].endswith(".")):
                 break

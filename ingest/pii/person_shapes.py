@@ -14,6 +14,7 @@ from typing import Any
 
 import regex as re
 
+from ingest.given_names import NOT_NAME_PARTS
 from ingest.pii.name_lexicon import is_country, is_frequent_word, is_given, is_name_word, zipf
 from ingest.pii.person_data import (
     MONTH_WORDS, NATIONALITY_WORDS, NOT_NAME_WORDS, OFFICER_TITLE, PERSON_CONTEXT,
@@ -26,6 +27,13 @@ _CODE_CHARS = re.compile(r"[_/\\=\[\]{}<>|#@~^*+$%`]|://")
 _DOT_IN_WORD = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
 # Inner capitals of real names: McDonald, MacArthur, DeShawn, LeBron, DiCaprio, VanDyke, O'Neil.
 _NAME_INNER_CAPS = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|St|Fitz)\p{Lu}\p{Ll}+$")
+
+
+def not_name_word(word: str) -> bool:
+    """A word no name is made of: a role, an organisation or another non-name word
+    (``NOT_NAME_WORDS``, ``NOT_NAME_PARTS``), in any case."""
+    w = word.lower()
+    return w in NOT_NAME_WORDS or w in NOT_NAME_PARTS
 
 
 def title_case(text: str) -> bool:

@@ -17,7 +17,9 @@ from ingest.pii.name_lexicon import (
     zipf,
 )
 from ingest.pii.person_data import NOT_NAME_WORDS, OFFICER_TITLE
-from ingest.pii.person_shapes import english_word, line_around, markup, people_named_near, person_word_before
+from ingest.pii.person_shapes import (
+    english_word, line_around, markup, not_name_word, people_named_near, person_word_before,
+)
 
 # A capitalised name word in any Latin script: "Hamanová", "Ørsted", "O'Neil", "Jean-Luc".
 _EN_NAME = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?"
@@ -102,7 +104,7 @@ class _LexiconCheckedNames(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool | None:
         words = pattern_text.split()
-        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS for w in words):
+        if any(not_name_word(w) for w in words):
             return False
         return None if is_given(words[0]) or is_surname(words[-1]) else False
 
@@ -214,6 +216,12 @@ class LatinSpacyRecognizer(SpacyRecognizer):
         return [r for r in results if not _CJK_RE.search(text, r.start, r.end)]
 
 
+def _no_name_in_capitals(word: str) -> bool:
+    """A word in capitals that is no part of a name: a common word, a non-name word or a
+    country."""
+    return is_common_word(word) or not_name_word(word) or is_country(word)
+
+
 def _rare(word: str) -> bool:
     """A word of three letters or more that English text seldom uses (``is_known_word``)."""
     return len(word) >= 3 and not is_known_word(word)
@@ -224,10 +232,10 @@ class CapitalsNameRecognizer(ScanningRecognizer):
     signature block's ``/s/ MARGARET ELLISON``, a form's ``PATIENT: MARIA GARCIA``, ``Dear
     JOHN SMITH``. Two or three words in capitals (a middle initial between), the first a
     given name and the last a surname of the lexicon or a word English seldom uses
-    (``is_known_word``: "KOWALSKI"), every word a lexicon name or such a rare word and none a
-    common one ("ANY KIND", "IMPLIED WARRANTIES" of a licence); where people are named (a signature, an officer's title
-    on the line or the next, "Dear", "Name:"), either is enough. No word twice ("CHAR
-    CHAR"), none an organisation, place or other non-name word, and no firm's suffix after
+    (``is_known_word``: "KOWALSKI"); where people are named (a signature, an officer's title
+    on the line or the next, "Dear", "Name:"), either is enough. Every word a lexicon name or
+    such a rare word, none a common, non-name or country word ("ANY KIND", "IMPLIED
+    WARRANTIES" of a licence), no word twice ("CHAR CHAR") and no firm's suffix after
     ("GRANT THORNTON LLP"). Where nothing names people, it must also stand in prose (not in
     markup, not in a heading of four words or more in capitals) and not be made only of
     frequent English words ("GRANT DATE", "MAY JUNE"). One word in capitals is a name only
@@ -239,6 +247,10 @@ class CapitalsNameRecognizer(ScanningRecognizer):
     _RUN = re.compile(
         r"(?<![\p{L}\d])\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?(?:[ \t]+\p{Lu}\.)?"
         r"(?:[ \t]+\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?){1,2}(?![\p{L}\d])"
+    )
+    # One word in capitals, not beside another (a run of two or more is ``_RUN``'s).
+    _LONE = re.compile(
+        r"(?<![\p{L}\d]|\p{Lu}{2}[ \t]+)\p{Lu}{3,}(?:[-'’]\p{Lu}{2,})?(?![\p{L}\d]|[ \t]+\p{Lu}{2})"
     )
     _FIRM_AFTER = re.compile(r"[ \t,]*(?:LLP|LLC|L\.L\.C\.|INC|CORP|CO\b|LTD|PLC|LP\b|&|AND COMPANY)")
 
@@ -263,18 +275,12 @@ class CapitalsNameRecognizer(ScanningRecognizer):
             )
         return out
 
-    _LONE = re.compile(
-        r"(?<![\p{L}\d]|\p{Lu}{2}[ \t]+)\p{Lu}{3,}(?:[-'’]\p{Lu}{2,})?(?![\p{L}\d]|[ \t]+\p{Lu}{2})"
-    )
-
     @staticmethod
     def _lone_name(text: str, m: Any) -> bool:
         """One word in capitals right after a word that marks a person ("Dear HANNAH", "said
         MARIA"), and a name of the lexicon."""
         word = m.group()
-        if word.lower() in NOT_NAME_PARTS or word.lower() in NOT_NAME_WORDS or is_country(word):
-            return False
-        if is_common_word(word) or not is_name_word(word):
+        if _no_name_in_capitals(word) or not is_name_word(word):
             return False  # "call PTRACE", "user GID": a rare word alone is a constant
         return person_word_before(text, m.start())
 
@@ -294,7 +300,7 @@ class CapitalsNameRecognizer(ScanningRecognizer):
         names = [w for w in words if not w.endswith(".")]
         if len(names) < 2 or len({w.lower() for w in names}) < len(names):
             return False
-        if any(is_common_word(w) or not (is_name_word(w) or _rare(w)) for w in names):
+        if any(_no_name_in_capitals(w) or not (is_name_word(w) or _rare(w)) for w in names):
             return False  # "ANY KIND", "IMPLIED WARRANTIES": a licence's capitals
         last = names[-1]
         rare_last = _rare(last)  # "KOWALSKI": a surname the lexicon lacks
@@ -302,8 +308,6 @@ class CapitalsNameRecognizer(ScanningRecognizer):
         named = people_named_near(text, start, end, credits=False)
         if not (is_given(names[0]) and (is_surname(last) or rare_last)
                 or named and (is_given(names[0]) or is_surname(last) or rare_last)):
-            return False
-        if any(w.lower() in NOT_NAME_PARTS or w.lower() in NOT_NAME_WORDS or is_country(w) for w in names):
             return False
         if self._FIRM_AFTER.match(text, end):
             return False
