@@ -15,7 +15,7 @@ The first level that states a value of the kind decides:
 
 The answer is grounded only when every explicit constraint is carried by at least one kept
 claim and the kept claims give the kind of answer asked (a direction, a percentage, a number,
-both sides of a comparison). A budget-or-actual basis is enforced only against contradiction.
+a frequency, both sides of a comparison). A budget-or-actual basis is enforced only against contradiction.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from answer.constraints import (
     basis_in,
     conflicting_entities,
     has_direction,
+    has_frequency,
     has_number,
     has_percent,
     line_items_in,
@@ -184,6 +185,8 @@ def _answer_type(asked: QuestionConstraints, claims: Sequence[str]) -> str | Non
         return "the question asks for a percentage and the answer gives none"
     if "number" in asked.kinds and not has_number(text):
         return "the question asks for a number and the answer gives none"
+    if "frequency" in asked.kinds and not has_frequency(text):
+        return "the question asks how often and the answer gives no frequency"
     if "comparison" in asked.kinds:
         if len(asked.periods) >= 2:
             stated = periods_in(text)
@@ -199,6 +202,11 @@ def _answer_type(asked: QuestionConstraints, claims: Sequence[str]) -> str | Non
             if missing_items:
                 return f"the comparison lacks a side: {', '.join(missing_items)}"
     return None
+
+
+def gives_answer_type(asked: QuestionConstraints, text: str) -> bool:
+    """Whether the text gives the kind of answer asked (a frequency for "how often", ...)."""
+    return _answer_type(asked, [text]) is None
 
 
 def hold_to_question(asked: QuestionConstraints, evidence: Sequence[Evidence]) -> GateVerdict:

@@ -316,6 +316,20 @@ _PERCENT_Q = re.compile(
     re.I,
 )
 _NUMBER_Q = re.compile(r"\bhow\s+(?:many|much)\b|多少|(?<!哪)几(?=个|天|年|月|周|次|小时|分钟|位|名|人|项|条|倍|家)", re.I)
+# "How often must a password be changed?": an answer of that kind says how often (every 90 days,
+# monthly, twice a year, once, never). Chinese: 多久一次, 每隔多久, 频率.
+_FREQUENCY_Q = re.compile(r"\bhow\s+(?:often|frequently)\b|多久一次|每隔多久|多长时间一次|频率|频次", re.I)
+_UNIT = (r"(?:hours?|days?|weeks?|months?|quarters?|years?|times?|shifts?|mornings?|evenings?|nights?|"
+         r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|august|"
+         r"september|october|november|december)")
+_FREQUENCY = re.compile(
+    rf"\b(?:every|each)\s+(?:(?:\d+|two|three|four|five|six|seven|eight|ten|twelve|other|few|second|third)\s+)?{_UNIT}\b|"
+    rf"\b(?:per|a)\s+(?:day|week|month|quarter|year|annum)\b|\b(?:once|twice|\w+\s+times)\b|"
+    r"\b(?:hourly|daily|nightly|weekly|biweekly|fortnightly|monthly|bimonthly|quarterly|annually|yearly|biannually|biennially|semi-?annually|"
+    r"never|regularly)\b|"
+    r"每隔?\s*(?:\d+|[一二两三四五六七八九十半])?\s*个?\s*(?:天|日|周|星期|月|季度|年|小时|次)|[一两二三\d]+\s*次",
+    re.I,
+)
 _COMPARISON_Q = re.compile(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bdifference\s+between\b|\b(?:higher|lower|more|less|greater)\s+than\b|比较|相比|对比|相较|差异",
     re.I,
@@ -325,6 +339,10 @@ _LIST_Q = re.compile(r"^\s*which\b|^\s*what\s+are\b|哪些|哪几", re.I)
 
 def has_direction(text: str) -> bool:
     return DIRECTION.search(text) is not None
+
+
+def has_frequency(text: str) -> bool:
+    return _FREQUENCY.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def has_number(text: str) -> bool:
@@ -338,7 +356,7 @@ class QuestionConstraints:
     line_items: tuple[str, ...] = ()  # canonical names (see LINE_ITEMS)
     base: str | None = None  # the denominator of "as a percent of net sales": "revenue"
     basis: str | None = None  # "budget" or "actual"
-    kinds: tuple[str, ...] = ()  # of answer: yes_no, direction, percent, number, comparison, list
+    kinds: tuple[str, ...] = ()  # of answer: yes_no, direction, percent, number, frequency, comparison, list
 
     @property
     def empty(self) -> bool:
@@ -383,6 +401,8 @@ def question_constraints(question: str) -> QuestionConstraints:
             kinds.append("percent")
         elif _NUMBER_Q.search(text):
             kinds.append("number")
+        elif _FREQUENCY_Q.search(text):
+            kinds.append("frequency")
     if _COMPARISON_Q.search(text):
         kinds.append("comparison")
     if _LIST_Q.search(text) and not kinds:

@@ -76,6 +76,9 @@ _SOURCE_NOTE = re.compile(r"^\s*(?:sources?|references?|citations?|来源|出处
 _SOURCE_PAREN = re.compile(
     r"[(（]\s*(?:sources?|references?|citations?|来源|出处|参考)\s*[:：][^)）\n]*[)）]", re.I
 )
+# A question asks, it states nothing: "Question: How often must a password be changed?" (a small
+# model echoing the prompt), "Do you need more detail?". Nothing in it can be checked.
+_QUESTION = re.compile(r"[?？]\s*$|^\s*(?:question|q)\s*[:：]|^\s*问题\s*[:：]", re.I)
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’][A-Za-z]+)?")
 
@@ -126,7 +129,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _is_claim(fragment: str) -> bool:
-    """Drop what a reader would not check: bare markers, framing lines, headings, pleasantries."""
+    """Drop what a reader would not check: bare markers, framing lines, headings, pleasantries,
+    questions."""
     text = strip_citations(fragment).strip(" *_`>")
     if not text:
         return False
@@ -136,6 +140,8 @@ def _is_claim(fragment: str) -> bool:
         return False
     if text[-1] in ":：" and len(words) + cjk_chars // 2 <= 10:
         return False  # "Sources:", "According to the handbook:"
+    if _QUESTION.search(text):
+        return False
     return _FILLER.match(text) is None and _SOURCE_NOTE.match(text) is None
 
 
@@ -143,7 +149,7 @@ def split_claims(answer: str) -> list[str]:
     """The checkable sentences of an answer, each with its citation markers.
 
     Bullets and numbering are removed; headings, framing lines ("According to the handbook:"),
-    pleasantries, reasoning inside <think>...</think>, reference lines that start with a marker
+    pleasantries, questions (a model echoing the question asks nothing), reasoning inside <think>...</think>, reference lines that start with a marker
     ("[1] Handbook, p. 3") and a "Sources"/"References" list (from its header to the end) are
     ignored; a line of markers alone is attached to the claim before it.
     """

@@ -5,6 +5,8 @@ either supported claim by claim by the retrieved passages (with verified citatio
 suppressed: then it contains no claim of the model, only the statement that the knowledge
 base does not support an answer and the closest passages. Supported claims must also answer
 the question asked: its period, entity, measure and answer type (`answer.constraint_gate`).
+Claims of the wrong kind (a length where "how often" was asked) get one more generation from
+the one passage whose sentence is of the kind asked, verified and gated as the first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from answer.answer_parts import (
     Clock, answer_sentences, citation, join, lang, passage_for_verification, relevant, shielded,
     short_quote, unique,
 )
-from answer.constraint_gate import gate_claims
+from answer.constraint_gate import WRONG_ANSWER_TYPE, gate_claims, gives_answer_type
 from answer.constraints import QuestionConstraints, question_constraints
 from answer.extractive import extractive_answer, find_quote
 from answer.named_terms import cited_text, missing_terms
@@ -62,6 +64,7 @@ class AnswerConfig:
     min_relevance: float = 0.4
     max_question_chars: int = 2000
     constraint_gate: bool = True  # hold supported claims to the question's period, entity, measure
+    refocus: bool = True  # a second generation from the one passage sentence of the kind asked
     rerank_pool: int = 0  # passages retrieved for answer.rerank; 0 = the hybrid order
     extractive: bool = False  # quote matching rows / sentences when suppressed (answer.extractive)
     markdown_tables: bool = True
@@ -184,22 +187,68 @@ class AnswerService:
         prepared.texts = [passage_for_verification(p) for p in prompt.passages]
         return prepared
 
-    def conclude(self, prepared: Prepared, generation: Generation) -> Answer:
-        """Verify the generation against the prompt's passages and decide (ask's last steps)."""
+    def conclude(self, prepared: Prepared, generation: Generation, *, refocus: bool = True) -> Answer:
+        """Verify the generation against the prompt's passages and decide (ask's last steps).
+        Supported claims that do not give the kind of answer asked (the password's length for
+        "How often must a password be changed?") get one more try: `_refocused`."""
+        with prepared.clock("verify"):
+            answer = self._judged(prepared, generation)
+        reasoning_tokens = generation.reasoning_tokens
+        if refocus and self.config.refocus and answer.suppressed_reason == WRONG_ANSWER_TYPE:
+            with prepared.clock("refocus"):
+                second = self._refocused(prepared)
+            if second is not None:
+                reasoning_tokens += second[1]
+                if second[0].grounded:
+                    answer = second[0]
+        return self._finish(answer, prepared.timings, prepared.clock, prepared.asked, reasoning_tokens=reasoning_tokens)
+
+    def _judged(self, prepared: Prepared, generation: Generation) -> Answer:
+        """The generation verified claim by claim and decided: grounded, trimmed or suppressed."""
         question, passages, asked = prepared.question, prepared.passages, prepared.asked
         adapter = None if prepared.model == self.config.base_model_name else prepared.model
         meta = {"model": generation.model, "adapter": adapter}
-        timings, clock = prepared.timings, prepared.clock
         if not generation.text or is_refusal(generation.text):
-            answer = self._suppressed(question, passages, "model_found_no_answer", 0.0, meta)
-            return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
+            return self._suppressed(question, passages, "model_found_no_answer", 0.0, meta)
+        verification = self._verifier.verify(generation.text, prepared.texts)
+        answer = self._decide(question, passages, verification, prepared.threshold, meta, asked)
+        if answer.grounded and (missing := missing_terms(prepared.must_state, cited_text(answer))):
+            answer = self._unnamed(question, passages, answer, missing, meta)
+        return answer
 
-        with clock("verify"):
-            verification = self._verifier.verify(generation.text, prepared.texts)
-            answer = self._decide(question, passages, verification, prepared.threshold, meta, asked)
-            if answer.grounded and (missing := missing_terms(prepared.must_state, cited_text(answer))):
-                answer = self._unnamed(question, passages, answer, missing, meta)
-        return self._finish(answer, timings, clock, asked, reasoning_tokens=generation.reasoning_tokens)
+    def _refocused(self, prepared: Prepared) -> tuple[Answer, int] | None:
+        """The second try when the claims were supported but of the wrong kind: a small model
+        given several passages often copies the wrong one. When a passage sentence gives the
+        kind of answer asked, the model is asked again with that passage alone, and its answer
+        is verified, gated and checked as the first was. (answer, reasoning tokens), or None
+        when no passage sentence is of the kind asked."""
+        asked = prepared.asked
+        if asked is None or len(prepared.passages) < 2:
+            return None
+        found = best_answer_sentence(
+            prepared.question, prepared.texts, self._embedder,
+            accept=lambda _, sentence: gives_answer_type(asked, sentence),
+        )
+        if found is None:
+            return None
+        passage = prepared.passages[found[0] - 1]
+        prompt = build_prompt(
+            prepared.question, [passage], counter=self._counter, context_tokens=self.config.context_tokens,
+            answer_tokens=self._thinking.max_tokens(self.config.max_tokens), markdown_tables=self.config.markdown_tables,
+        )
+        if not prompt.passages:
+            return None
+        timings: dict[str, float] = {}
+        focused = replace(
+            prepared, timings=timings, clock=Clock(timings), passages=list(prompt.passages),
+            messages=list(prompt.messages), texts=[passage_for_verification(p) for p in prompt.passages],
+        )
+        generation = self._thinking.generate(
+            self._generator, focused.messages, model=focused.model, answer_tokens=self.config.max_tokens,
+            temperature=self.config.temperature,
+        )
+        log.info("refocused on passage %d: the first answer gave no %s", found[0], "/".join(asked.kinds))
+        return self._judged(focused, generation), generation.reasoning_tokens
 
     # --- streaming (answer.streaming) ---------------------------------------------------
     def streams_early(self, model: str) -> bool:

@@ -59,6 +59,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         base_model_name=settings.llm_served_name,
         min_relevance=settings.answer_min_relevance,
         constraint_gate=settings.answer_constraint_gate,
+        refocus=settings.answer_refocus,
         rerank_pool=settings.retrieval_rerank_pool,
         extractive=settings.answer_extractive_fallback,
         markdown_tables=settings.prompt_markdown_tables,

@@ -142,7 +142,7 @@ class Answer(BaseModel):
             "Why no answer was given: no_relevant_passages, model_found_no_answer, no_claims, "
             "low_confidence, off_topic, answers_another_question (a period, entity, line item or basis "
             "contradicts the question's), constraint_not_stated (no claim or passage states one the question "
-            "names), wrong_answer_type (no direction, percentage, number or second side where the question asks one)."
+            "names), wrong_answer_type (no direction, percentage, number, frequency or second side where the question asks one)."
         ),
     )
     extractive: bool = Field(

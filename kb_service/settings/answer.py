@@ -45,6 +45,14 @@ class AnswerSettings(BaseModel):
             "is suppressed."
         ),
     )
+    answer_refocus: bool = Field(
+        True,
+        description=(
+            "When the verified claims do not give the kind of answer asked (a number, a frequency, a direction) "
+            "and one passage sentence does, ask the model once more with that passage alone; the second answer "
+            "is verified and gated like the first, and returned only when grounded."
+        ),
+    )
     retrieval_rerank_pool: int = Field(
         12,
         ge=0,

@@ -90,6 +90,9 @@ def test_answer_kinds() -> None:
     assert question_constraints("Are employees allowed to bring their dogs?").kinds == ("yes_no",)
     assert question_constraints("蓝海电子2023年的研发费用是增加还是减少？").kinds == ("direction",)
     assert question_constraints("公司数据分为哪几个级别？").kinds == ("list",)
+    assert question_constraints("How often must a password be changed?").kinds == ("frequency",)
+    assert question_constraints("系统密码多久一次更换？").kinds == ("frequency",)
+    assert question_constraints("How many times a year are backups tested?").kinds == ("number",)
 
 
 def _verdict(question: str, *claims: str, passage: str = "") -> tuple[str | None, tuple[int, ...], tuple[str, ...]]:
@@ -135,6 +138,12 @@ def test_answer_types() -> None:
     assert _verdict("Did fuel costs increase or decrease in 2023?", "Fuel costs rose to $640 million in 2023.")[0] is None
     assert _verdict("What percentage of staff work remotely?", "Most staff work remotely.")[0] == "wrong_answer_type"
     assert _verdict("How did revenue in 2023 compare with 2022?", "Revenue was $75 million in 2023.")[0] == "wrong_answer_type"
+    often = "How often must a password be changed?"
+    assert _verdict(often, "A password must be at least 12 characters long.")[0] == "wrong_answer_type"
+    assert _verdict(often, "Every laptop must use full-disk encryption.")[0] == "wrong_answer_type"
+    for said in ("A password must be changed every 90 days.", "Passwords are changed quarterly.",
+                 "Passwords are changed twice a year.", "Passwords never expire.", "密码每隔三个月更换一次。"):
+        assert _verdict(often, said)[0] is None, said
 
 
 # --- the answer service, on the real store, embedder and verifier -----------------------------------

@@ -95,7 +95,7 @@ def _only(verification: Verification) -> ClaimCheck:
         ),
         (
             "员工每年享有15天年假【5】。报销上限为100元；发票须在30天内提交！是否可以结转？",
-            ["员工每年享有15天年假【5】。", "报销上限为100元；", "发票须在30天内提交！", "是否可以结转？"],
+            ["员工每年享有15天年假【5】。", "报销上限为100元；", "发票须在30天内提交！"],
         ),
         (
             "Receipts are due within 30 days.\n[2]\n\nSources:\n[1] Employee handbook\n"
@@ -114,6 +114,11 @@ def _only(verification: Verification) -> ClaimCheck:
         (
             "Employees get 25 days. (Source: Employee Handbook) Sources of funding vary.",
             ["Employees get 25 days.", "Sources of funding vary."],
+        ),
+        (  # a question states nothing: a small model echoing the prompt's question
+            "A password must be at least 12 characters long [1].\n\nQuestion: How often must a password be changed?\n"
+            "Q: Is that all? 问题：多久更换一次",
+            ["A password must be at least 12 characters long [1]."],
         ),
         ("", []),
         ("[1][2]", []),
