@@ -43,7 +43,7 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii import person_filters
 from ingest.pii.person_shapes import (
-    cited, imperative_start, line_around, markup, month_date, not_name_word, person_word_before,
+    before_technical_noun, cited, imperative_start, line_around, markup, month_date, not_name_word, person_word_before,
 )
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*"
@@ -162,6 +162,8 @@ def _plain_word_use(text: str, start: int, end: int) -> bool:
         return False
     if "imperative_start" not in person_filters.DISABLED and imperative_start(text, start, end):
         return False  # "Emit a fatal error if ...": an instruction's verb
+    if "technical_head" not in person_filters.DISABLED and before_technical_noun(text, start, end):
+        return False  # "the Julian day": a modifier
     after = _WORD_AFTER.match(text, end)
     if after and after.group(1).lower() in PRODUCT_NOUNS:
         return False

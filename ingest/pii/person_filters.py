@@ -48,7 +48,11 @@ outside-written PII texts, the sample documents and outside-written package pros
   prose and 36 from the manual pages, 0 names lost);
 * ``imperative_start`` (``person_shapes.imperative_start``, also for the lexicon's names in
   ``ingest.pii.name_shapes``): one word that opens a line before an article and a lower-case
-  word is an instruction's verb ("Mark the module as public.", "Emit a fatal error if ...");
+  word is an instruction's verb ("Mark the module as public.", "Emit a fatal error if ..."); so
+  is one that follows only code on its line ("ascii_downcase, ascii_upcase Emit a copy ...");
+* ``technical_head`` (``person_shapes.before_technical_noun``, also in ``ingest.pii.name_shapes``):
+  one word right before a technical noun is its modifier ("the Miller-Rabin test", "the
+  Julian day", "an Alpha processor", "Sine function");
 * ``technical_capitals`` (in ``ingest.pii.person_review``, per text): in a technical text or
   document, a spaCy finding written all in capitals is a placeholder or a constant ("-t
   CHAR", "discard CHAR CHAR"), unless its line names people (a signature, an officer's title);
@@ -91,7 +95,7 @@ from ingest.pii.name_lexicon import (
 )
 from ingest.pii.person_data import CURRENCY_WORDS, NOT_NAME_WORDS
 from ingest.pii.person_shapes import (
-    acronym, code_shape, imperative_start, junk_tail, known_non_name,
+    acronym, before_technical_noun, code_shape, imperative_start, junk_tail, known_non_name,
     lone_unknown_in_markup, month_date, place_words, symbols, title_case, without_english_ends,
 )
 
@@ -115,6 +119,7 @@ RULES = (
     "lone_unknown",
     "technical_capitals",
     "imperative_start",
+    "technical_head",
     "lone_in_markup",
     "head_noun",
     "org_needs_given_name",
@@ -267,6 +272,9 @@ def _person_span(ent: Any) -> Any:
         return None
     if (_on("imperative_start") and len(tokens) == 1
             and imperative_start(ent.doc.text, tokens[0].idx, tokens[0].idx + len(tokens[0].text))):
+        return None
+    if (_on("technical_head") and len(tokens) == 1
+            and before_technical_noun(ent.doc.text, tokens[0].idx, tokens[0].idx + len(tokens[0].text))):
         return None
     if len(tokens) == len(ent):
         return ent

@@ -265,9 +265,37 @@ _INSTRUCTION_AFTER = re.compile(
 
 
 def imperative_start(text: str, start: int, end: int) -> bool:
-    """The one word ``text[start:end]`` opens a line and is followed by an article and a
-    lower-case word: an instruction, as a manual page, a changelog or a list of options
-    writes its entries ("Mark the module as public.", "* Emit a fatal error if ..."). A name
-    seldom opens a line so ("Anna the accountant" is one)."""
-    line_start = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t*-•")
-    return line_start and " " not in text[start:end] and bool(_INSTRUCTION_AFTER.match(text, end))
+    """The one word ``text[start:end]`` opens a line, or follows only code on its line, and is
+    followed by an article and a lower-case word: an instruction, as a manual page, a
+    changelog or a list of options writes its entries ("Mark the module as public.", "* Emit a
+    fatal error if ...", "ascii_downcase, ascii_upcase Emit a copy of ..."). A name seldom
+    opens a line so ("Anna the accountant" is one)."""
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    opens = not before.strip(" \t*-•") or _only_code(before)
+    return opens and " " not in text[start:end] and bool(_INSTRUCTION_AFTER.match(text, end))
+
+
+_CODE_TOKEN = re.compile(r"[_();]|,$")
+
+
+def _only_code(before: str) -> bool:
+    """Every word of ``before`` is code: an identifier with an underscore, a call, a list
+    comma ("scan(regex), scan(regex; flags)"), and one at least holds ``_`` or ``(``."""
+    words = before.split()
+    return bool(words) and all(_CODE_TOKEN.search(w) for w in words) and any(re.search(r"[_(]", w) for w in words)
+
+
+# Nouns a name is seldom put in front of, and a technical word often: "the Miller-Rabin test",
+# "the Julian day", "the Alpha architecture", "Sine function".
+_TECHNICAL_HEAD = re.compile(
+    r"(?:-\p{Lu}\p{L}*)*[ \t]+(?:test|algorithm|architecture|processor|platform|function|transform|"
+    r"distribution|theorem|day|calendar|cipher|encoding|protocol|format|kernel|port|filter|curve|"
+    r"number|method|sequence|series|mode|machine|chip|terminal)s?\b(?![-'’])"
+)
+
+
+def before_technical_noun(text: str, start: int, end: int) -> bool:
+    """The one word ``text[start:end]`` (with a hyphened second name: "Miller-Rabin") stands
+    right before a technical noun on its line, as a modifier: "the Miller-Rabin test", "the
+    Julian day", "an Alpha processor"."""
+    return " " not in text[start:end] and bool(_TECHNICAL_HEAD.match(text, end))

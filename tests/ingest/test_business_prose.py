@@ -8,6 +8,8 @@ defaults on the same slice.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from benchmarks.pii_business_prose import document_scopes, documents, load_people, person_matcher, tally
@@ -68,6 +70,11 @@ CAPITAL_NAMES = [
 ]
 
 
+def people_in(deidentifier: Deidentifier, value: str) -> list[str]:
+    """The PERSON findings of one text, de-identified as a document."""
+    return [value[s:e] for s, e, k in deidentifier.find_many([value], document=True)[0] if k == "PERSON"]
+
+
 # Names the lexicon lacks, in markup: a citation, thanks, a patch credit, a name in two parts.
 MARKUP_PEOPLE = [
     ("- Fix Python 2 removal in `setup.py`, thanks Nicusor Picatureanu.", "Picatureanu"),
@@ -100,9 +107,7 @@ MAN_PEOPLE = [
 
 @pytest.mark.parametrize(("text", "word"), MAN_THINGS)
 def test_a_lone_unknown_word_in_a_manual_page_is_no_person(deidentifier: Deidentifier, text: str, word: str) -> None:
-    def people(value: str) -> list[str]:
-        return [value[s:e] for s, e, k in deidentifier.find_many([value], document=True)[0] if k == "PERSON"]
-
+    people = partial(people_in, deidentifier)
     assert people(text) == [word]  # as plain prose, spaCy's person is kept: nothing says code
     assert people(text + MAN_TAIL) == []
 
@@ -114,9 +119,7 @@ PLACEHOLDER = "Special characters:\n* discard CHAR CHAR will toggle discarding o
 
 
 def test_a_placeholder_in_capitals_in_a_manual_page_is_no_person(deidentifier: Deidentifier) -> None:
-    def people(value: str) -> list[str]:
-        return [value[s:e] for s, e, k in deidentifier.find_many([value], document=True)[0] if k == "PERSON"]
-
+    people = partial(people_in, deidentifier)
     assert people(PLACEHOLDER) == ["CHAR CHAR"]  # plain prose: nothing says code
     assert people(PLACEHOLDER + MAN_TAIL) == []
     page = [PLACEHOLDER, *["The settings are read when the terminal opens." for _ in range(8)], MAN_TAIL]
@@ -129,13 +132,25 @@ def test_a_placeholder_in_capitals_in_a_manual_page_is_no_person(deidentifier: D
 def test_an_instruction_opening_a_line_is_no_person(deidentifier: Deidentifier) -> None:
     """"Emit" is a given name of the lexicon; opening a line before "a fatal error" it is an
     instruction's verb (rule imperative_start), elsewhere spaCy's and the lexicon's call stands."""
-    def people(value: str) -> list[str]:
-        return [value[s:e] for s, e, k in deidentifier.find_many([value], document=True)[0] if k == "PERSON"]
-
+    people = partial(people_in, deidentifier)
     assert people("Flags: we Emit a fatal error if format parsing fails.") == ["Emit"]
     assert people("Flags:\nEmit a fatal error if format parsing fails.") == []
     assert people("* Emit a signal to the bus.") == []
     assert people("We met Mark the next day.") == ["Mark"]
+    # after nothing but code on its line: a function's description
+    assert people("scan(regex), scan(regex; flags) Emit a stream of the substrings that match.") == []
+    assert people("ascii_downcase, ascii_upcase Emit a copy of the input string.") == []
+
+
+def test_a_word_before_a_technical_noun_is_its_modifier_not_a_person(deidentifier: Deidentifier) -> None:
+    """"the Miller-Rabin test", "the Julian day" (rule technical_head); the same words as names
+    keep their redaction."""
+    people = partial(people_in, deidentifier)
+    assert people("The Miller-Rabin test now uses 64 rounds for all prime generation.") == []
+    assert people("Jn     This specifies the Julian day with n between 1 and 365.  Leap days are not counted.") == []
+    assert people("On the Alpha architecture before Linux 4.16, tcsendbreak() behaves like tcdrain().") == []
+    assert "Julian" in " ".join(people("Julian Alvarez approved the new leave policy on Monday."))
+    assert "Miller" in " ".join(people("The report was reviewed by Sarah Miller before the board meeting."))
 
 
 @pytest.mark.parametrize(("text", "name"), MAN_PEOPLE)
