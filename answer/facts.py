@@ -219,8 +219,26 @@ def _mask(text: str, match: re.Match[str]) -> str:
     return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
 
 
+# One capitalised word inside a sentence names something too ("the hotel limit in Tokyo"): a
+# claim about Tokyo is not supported by a passage about Paris, however alike they read.
+_LONE_NAME = re.compile(r"[A-Z][a-z]{2,}")
+
+
+def _lone_name(sentence: str, run: list[tuple[str, int, int]]) -> bool:
+    """One Title-case word after a space inside the sentence, not after a colon, a quote or a
+    bracket (a list, a quoted heading), and no sentence starter, month or weekday."""
+    word, start, _ = run[0]
+    before = sentence[:start].rstrip()
+    return (
+        len(run) == 1 and start > 0 and sentence[start - 1] == " " and before[-1:] not in (":", '"', "“", "(", "[")
+        and _LONE_NAME.fullmatch(word) is not None and word.lower() not in _SENTENCE_STARTERS
+        and word.lower().removesuffix("s") not in _MONTH_WORDS  # "on Fridays" is a weekday fact already
+    )
+
+
 def _entities(text: str) -> set[str]:
-    """Capitalised multi-word names ("Anna Schmidt", "Human Resources") not opening a sentence."""
+    """Capitalised multi-word names ("Anna Schmidt", "Human Resources") not opening a sentence,
+    and single capitalised words inside one ("in Tokyo")."""
     found: set[str] = set()
     for sentence in split_sentences(text):
         sentence = BULLET.sub("", strip_citations(sentence), count=1)
@@ -240,6 +258,8 @@ def _entities(text: str) -> set[str]:
             words = [w for w, _, _ in run]
             if len(words) >= 2 and not all(w.lower().rstrip(".") in _MONTH_WORDS for w in words):
                 found.add(" ".join(words))
+            elif words and _lone_name(sentence, run):
+                found.add(words[0])
             run = [token] if token is not None and is_cap else []  # type: ignore[list-item]
     return found
 

@@ -57,7 +57,7 @@ def questions_for(name: str, folder: Path) -> tuple[list[Path], list[Any]]:
     from tests.corpus.conversations import CONVERSATIONS, write_documents
 
     questions = [
-        EvalQuestion(id=f"{c.name}-{i}", question=f.standalone, answer=f.figure or "", doc=f.document,
+        EvalQuestion(id=f"{c.name}-{i}", question=f.standalone, answer=f.figure or "", doc=f.document or "",
                      page=1 if f.document else None, answerable=f.document is not None)
         for c in CONVERSATIONS for i, f in enumerate(c.follow_ups)
     ]

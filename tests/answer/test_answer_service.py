@@ -281,3 +281,23 @@ def test_no_second_try_without_a_passage_of_the_kind_asked_or_when_turned_off(se
     service, _ = service_for("", security_indexed, embedder, deidentifier, off, generator=generator)
     answer = service.ask("How often must a password be changed?")
     assert len(generator.calls) == 1 and answer.suppressed_reason == "wrong_answer_type", answer
+
+
+def test_a_claim_naming_a_place_its_passage_never_names_is_not_supported(pipeline: Pipeline, tmp_path: Path, embedder, deidentifier, settings) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2, asked about Tokyo with the Paris, London and Rome passages, wrote "The hotel limit
+    per night in Tokyo is 180 euros [1]" and the verifier passed it: every other word is in the
+    Paris passage. A lone capitalised word is a name the passage must state."""
+    from tests.corpus.conversations import EN_DOCS
+    from tests.corpus.pdfgen import write_pdf
+
+    assert pipeline.ingest_file(write_pdf(EN_DOCS["city-travel.pdf"], tmp_path / "city-travel.pdf")).status == "ingested"
+    generator = ScriptedGenerator("The hotel limit per night in Tokyo is 180 euros [1].")
+    service, _ = service_for("", pipeline, embedder, deidentifier, settings, generator=generator)
+    answer = service.ask("What is the hotel limit per night in Tokyo?")
+    assert not answer.grounded and answer.suppressed_reason == "low_confidence", answer
+    assert "Tokyo is 180" not in answer.answer
+
+    generator = ScriptedGenerator("The hotel limit per night in Paris is 180 euros [1].")
+    service, _ = service_for("", pipeline, embedder, deidentifier, settings, generator=generator)
+    paris = service.ask("What is the hotel limit per night in Paris?")
+    assert paris.grounded and "180 euros" in paris.answer, paris
