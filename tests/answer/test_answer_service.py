@@ -35,7 +35,11 @@ class ScriptedGenerator:
 
     @property
     def text(self) -> str:
-        return self.texts[min(len(self.calls), len(self.texts)) - 1]
+        return self.texts[max(0, min(len(self.calls), len(self.texts)) - 1)]
+
+    @text.setter
+    def text(self, value: str) -> None:  # from now on, one text
+        self.texts = [value]
 
     def generate(self, messages: Sequence[dict[str, str]], *, model: str, max_tokens: int, temperature: float) -> Generation:
         self.calls.append(list(messages))
