@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from answer.answer_parts import (
     Clock, answer_sentences, citation, join, lang, passage_for_verification, relevant, shielded,
@@ -23,11 +23,11 @@ from answer.constraint_gate import WRONG_ANSWER_TYPE, gate_claims, gives_answer_
 from answer.constraints import QuestionConstraints, question_constraints
 from answer.extractive import extractive_answer, find_quote
 from answer.named_terms import cited_text, missing_terms
+from answer.prepared import AnswerConfig, AnswerError, Prepared
 from answer.rerank import rerank
-from answer.thinking import ReasoningMode, ThinkingBudget, looks_like_reasoning_model
+from answer.thinking import ThinkingBudget, looks_like_reasoning_model
 from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_sentence
 from kb_service.embedder import Embedder
-from kb_service.errors import KBError
 from kb_service.llm.generator import Generation, Generator
 from kb_service.injection import echoes_system_prompt
 from kb_service.prompting import TokenCounter, build_prompt, is_refusal
@@ -45,48 +45,6 @@ CLOSEST_EN = "The closest passage says:"
 CLOSEST_ZH = "最相关的段落写道："
 TRIMMED_EN = "(Parts of the generated answer that the documents do not support were removed.)"
 TRIMMED_ZH = "（生成的回答中没有文档依据的部分已被删除。）"
-
-
-class AnswerError(KBError):
-    """The question cannot be answered as asked (empty, too long)."""
-
-
-@dataclass(frozen=True)
-class AnswerConfig:
-    k: int
-    min_score: float
-    threshold: float
-    context_tokens: int
-    max_tokens: int
-    temperature: float
-    default_model: str  # served name of the base model or of the default adapter
-    base_model_name: str  # served name of the base model
-    min_relevance: float = 0.4
-    max_question_chars: int = 2000
-    constraint_gate: bool = True  # hold supported claims to the question's period, entity, measure
-    refocus: bool = True  # a second generation from the one passage sentence of the kind asked
-    rerank_pool: int = 0  # passages retrieved for answer.rerank; 0 = the hybrid order
-    extractive: bool = False  # quote matching rows / sentences when suppressed (answer.extractive)
-    markdown_tables: bool = True
-    reasoning: ReasoningMode = "off"
-    thinking_budget: int = 0
-
-
-@dataclass
-class Prepared:
-    """A question retrieved and prompted, between `AnswerService.prepare` and `conclude`."""
-
-    question: str
-    model: str
-    threshold: float
-    timings: dict[str, float]
-    clock: Clock
-    asked: QuestionConstraints | None
-    answer: Answer | None = None  # set when there is nothing to generate from
-    passages: list[Passage] = field(default_factory=list)
-    messages: list[dict[str, str]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)  # what each passage is verified on
-    must_state: tuple[str, ...] = ()  # terms a cited passage must state (a follow-up's)
 
 
 class AnswerService:
