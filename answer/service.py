@@ -30,7 +30,7 @@ from answer.verify import ClaimCheck, ClaimVerifier, Verification, best_answer_s
 from kb_service.embedder import Embedder
 from kb_service.llm.generator import Generation, Generator
 from kb_service.injection import echoes_system_prompt
-from kb_service.prompting import TokenCounter, build_prompt, is_refusal
+from kb_service.prompting import Prompt, TokenCounter, build_prompt, is_refusal
 from kb_service.search import Searcher
 from kb_service.text import has_cjk
 from kb_service.types import Answer, Passage
@@ -131,19 +131,19 @@ class AnswerService:
             return prepared
 
         with clock("prompt"):
-            prompt = build_prompt(
-                question,
-                passages,
-                counter=self._counter,
-                context_tokens=self.config.context_tokens,
-                answer_tokens=self._thinking.max_tokens(self.config.max_tokens),
-                markdown_tables=self.config.markdown_tables,
-            )
+            prompt = self._prompt(question, passages)
         if not prompt.passages:
             raise AnswerError("the question leaves no room for passages in the model's context window")
         prepared.passages, prepared.messages = list(prompt.passages), list(prompt.messages)
         prepared.texts = [passage_for_verification(p) for p in prompt.passages]
         return prepared
+
+    def _prompt(self, question: str, passages: Sequence[Passage]) -> Prompt:
+        """The model's messages for the question and as many of the passages as fit."""
+        return build_prompt(
+            question, passages, counter=self._counter, context_tokens=self.config.context_tokens,
+            answer_tokens=self._thinking.max_tokens(self.config.max_tokens), markdown_tables=self.config.markdown_tables,
+        )
 
     def conclude(self, prepared: Prepared, generation: Generation, *, refocus: bool = True) -> Answer:
         """Verify the generation against the prompt's passages and decide (ask's last steps).
@@ -190,10 +190,7 @@ class AnswerService:
         if found is None:
             return None
         passage = prepared.passages[found[0] - 1]
-        prompt = build_prompt(
-            prepared.question, [passage], counter=self._counter, context_tokens=self.config.context_tokens,
-            answer_tokens=self._thinking.max_tokens(self.config.max_tokens), markdown_tables=self.config.markdown_tables,
-        )
+        prompt = self._prompt(prepared.question, [passage])
         if not prompt.passages:
             return None
         timings: dict[str, float] = {}
